@@ -1,0 +1,22 @@
+# The two newcomer commands: `make plan` and `make test`. Each sets up .venv first.
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed
+
+.PHONY: plan test lint
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+plan: $(STAMP)
+	$(VENV)/bin/python -m exoctl plan --stack $(or $(STACK),dev)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: lint
+	$(VENV)/bin/python -m pytest

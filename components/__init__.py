@@ -1,0 +1,1 @@
+"""ComponentResources and pure helpers for the exo-cba Pulumi program."""

@@ -1,0 +1,88 @@
+"""AppCertificate: an RSA key, a self-signed certificate, and its key credential on the app.
+
+The key and certificate come from pulumi-tls, so every timestamp and every random
+byte is made by a provider once and then kept in state: a second run proposes no
+change. No PFX is built here; PKCS#12 encryption is salted (see exoctl export-pfx).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_azuread as azuread
+import pulumi_tls as tls
+
+from components.certs import thumbprint
+
+# New-SelfSignedCertificate's defaults (KeyUsage DigitalSignature, KeyEncipherment)
+# plus the client-auth EKU; signing the client assertion needs digital_signature.
+ALLOWED_USES = ("digital_signature", "key_encipherment", "client_auth")
+
+
+@dataclass
+class AppCertificateArgs:
+    application_id: pulumi.Input[str]
+    """Resource id of the application (`/applications/{objectId}`)."""
+    subject: str
+    key_size: int
+    validity_days: int
+
+
+class AppCertificate(pulumi.ComponentResource):
+    """One certificate, registered on the app as an AsymmetricX509Cert key credential."""
+
+    private_key: tls.PrivateKey
+    certificate: tls.SelfSignedCert
+    credential: azuread.ApplicationCertificate
+    cert_pem: pulumi.Output[str]
+    private_key_pem: pulumi.Output[str]
+    thumbprint: pulumi.Output[str]
+    not_before: pulumi.Output[str]
+    not_after: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: AppCertificateArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("exo:index:AppCertificate", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        self.private_key = tls.PrivateKey(
+            f"{name}-key", algorithm="RSA", rsa_bits=args.key_size, opts=child
+        )
+        self.certificate = tls.SelfSignedCert(
+            f"{name}-cert",
+            private_key_pem=self.private_key.private_key_pem,
+            subject=tls.SelfSignedCertSubjectArgs(common_name=args.subject),
+            validity_period_hours=args.validity_days * 24,
+            allowed_uses=list(ALLOWED_USES),
+            opts=child,
+        )
+        # End date = the certificate's own NotAfter: Entra refuses a later one
+        # ("Key credential end date is invalid") and an earlier one wastes validity.
+        self.credential = azuread.ApplicationCertificate(
+            f"{name}-credential",
+            application_id=args.application_id,
+            type="AsymmetricX509Cert",
+            encoding="pem",
+            value=self.certificate.cert_pem,
+            start_date=self.certificate.validity_start_time,
+            end_date=self.certificate.validity_end_time,
+            opts=child,
+        )
+
+        self.cert_pem = self.certificate.cert_pem
+        # Explicit: the engine marks the provider output secret, but being explicit
+        # keeps it secret through every apply that touches it.
+        self.private_key_pem = pulumi.Output.secret(self.private_key.private_key_pem)
+        self.thumbprint = self.certificate.cert_pem.apply(thumbprint)
+        self.not_before = self.certificate.validity_start_time
+        self.not_after = self.certificate.validity_end_time
+        self.register_outputs(
+            {
+                "thumbprint": self.thumbprint,
+                "notBefore": self.not_before,
+                "notAfter": self.not_after,
+                "keyId": self.credential.key_id,
+            }
+        )

@@ -1,0 +1,33 @@
+"""Pure certificate helpers: what Windows, Entra ID and openssl agree a certificate is."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+
+def load_pem_certificate(pem: str | bytes) -> x509.Certificate:
+    data = pem.encode() if isinstance(pem, str) else pem
+    return x509.load_pem_x509_certificate(data)
+
+
+def thumbprint(pem: str | bytes) -> str:
+    """Windows thumbprint: uppercase hex SHA-1 over the DER encoding.
+
+    The same value `openssl x509 -fingerprint -sha1` prints, without colons, and the
+    one Connect-ExchangeOnline -CertificateThumbprint looks up in the store.
+    """
+    der = load_pem_certificate(pem).public_bytes(serialization.Encoding.DER)
+    return hashlib.sha1(der, usedforsecurity=False).hexdigest().upper()
+
+
+def not_after(pem: str | bytes) -> dt.datetime:
+    return load_pem_certificate(pem).not_valid_after_utc
+
+
+def rfc3339(moment: dt.datetime) -> str:
+    """The timestamp form Entra ID and pulumi-tls use: 2026-01-02T03:04:05Z."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

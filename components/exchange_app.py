@@ -1,0 +1,127 @@
+"""ExchangeOnlineApp: the app registration, its service principal and both grants.
+
+Critical path of Entra writes: app -> service principal -> (consent, roles). The
+two grants Exchange needs are declared side by side so they are written in
+parallel: the app role assignment (admin consent for Exchange.ManageAsApp) and one
+directory role assignment per configured role. Neither alone is enough:
+consent only gives 403, a role only gives 401.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_azuread as azuread
+
+from components.wellknown import (
+    EXCHANGE_MANAGE_AS_APP_ROLE_ID,
+    EXCHANGE_ONLINE_APP_ID,
+    SIGN_IN_AUDIENCE_SINGLE_TENANT,
+    DirectoryRole,
+)
+
+# Directory role assignments at tenant scope; the provider stores "/" too, so
+# declaring it keeps refresh quiet.
+TENANT_WIDE_SCOPE = "/"
+
+NOTES = "Managed by Pulumi (exo-cba). Change it through the stack, not the portal."
+
+
+@dataclass
+class ExchangeOnlineAppArgs:
+    display_name: str
+    roles: Sequence[DirectoryRole]
+    owners: Sequence[str] = ()
+    protect: bool = False
+
+
+def role_slug(role: DirectoryRole) -> str:
+    """Stable resource-name suffix for a role, e.g. 'exchange-administrator'."""
+    return re.sub(r"[^a-z0-9]+", "-", role.name.lower()).strip("-")
+
+
+class ExchangeOnlineApp(pulumi.ComponentResource):
+    """A single-tenant app with Exchange.ManageAsApp consented and directory roles assigned."""
+
+    application: azuread.Application
+    service_principal: azuread.ServicePrincipal
+    exchange_consent: azuread.AppRoleAssignment
+    role_assignments: dict[str, azuread.DirectoryRoleAssignment]
+    client_id: pulumi.Output[str]
+    service_principal_object_id: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: ExchangeOnlineAppArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("exo:index:ExchangeOnlineApp", name, None, opts)
+        owners = list(args.owners) or None
+        # protect makes `pulumi destroy` stop at the two objects scripts depend on.
+        guarded = pulumi.ResourceOptions(parent=self, protect=args.protect)
+
+        self.application = azuread.Application(
+            f"{name}-app",
+            display_name=args.display_name,
+            sign_in_audience=SIGN_IN_AUDIENCE_SINGLE_TENANT,
+            owners=owners,
+            notes=NOTES,
+            # Exactly one permission: no default Graph User.Read, nothing else.
+            required_resource_accesses=[
+                azuread.ApplicationRequiredResourceAccessArgs(
+                    resource_app_id=EXCHANGE_ONLINE_APP_ID,
+                    resource_accesses=[
+                        azuread.ApplicationRequiredResourceAccessResourceAccessArgs(
+                            id=EXCHANGE_MANAGE_AS_APP_ROLE_ID, type="Role"
+                        )
+                    ],
+                )
+            ],
+            opts=guarded,
+        )
+
+        self.service_principal = azuread.ServicePrincipal(
+            f"{name}-sp",
+            client_id=self.application.client_id,
+            owners=owners,
+            notes=NOTES,
+            opts=guarded,
+        )
+
+        # Microsoft's own service principal: looked up, never declared, so that no
+        # destroy can delete it from the tenant (pulumi-azuread #2045).
+        exchange_online = azuread.get_service_principal_output(
+            client_id=EXCHANGE_ONLINE_APP_ID, opts=pulumi.InvokeOutputOptions(parent=self)
+        )
+
+        self.exchange_consent = azuread.AppRoleAssignment(
+            f"{name}-exchange-consent",
+            app_role_id=EXCHANGE_MANAGE_AS_APP_ROLE_ID,
+            principal_object_id=self.service_principal.object_id,
+            resource_object_id=exchange_online.object_id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+        # role_id takes the role *template* id: the activated role's object id makes
+        # every refresh propose a replacement (terraform-provider-azuread #1068).
+        self.role_assignments = {
+            role.template_id: azuread.DirectoryRoleAssignment(
+                f"{name}-role-{role_slug(role)}",
+                role_id=role.template_id,
+                principal_object_id=self.service_principal.object_id,
+                directory_scope_id=TENANT_WIDE_SCOPE,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for role in args.roles
+        }
+
+        self.client_id = self.application.client_id
+        self.service_principal_object_id = self.service_principal.object_id
+        self.register_outputs(
+            {
+                "clientId": self.client_id,
+                "applicationObjectId": self.application.object_id,
+                "servicePrincipalObjectId": self.service_principal_object_id,
+            }
+        )

@@ -1,0 +1,301 @@
+"""The one place where stack config is read and validated.
+
+Every key of the `exo-cba` namespace is checked here, before any resource is
+declared. A refusal names the key, says what was wrong and what is allowed.
+The Pulumi CLI passes config values as strings (JSON for arrays), so this
+module parses strings; defaults mirror the `config:` block of Pulumi.yaml
+(tests/components/test_settings.py keeps the two in step).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pulumi
+
+from components.wellknown import (
+    EXCHANGE_APP_ONLY_ROLES,
+    GLOBAL_ADMINISTRATOR_TEMPLATE_ID,
+    ROLES_BY_NAME,
+    ROLES_BY_TEMPLATE_ID,
+    DirectoryRole,
+)
+
+NAMESPACE = "exo-cba"
+
+DEFAULT_DISPLAY_NAME = "Exchange Online automation"
+DEFAULT_ROLES = ("Exchange Administrator",)
+DEFAULT_VALIDITY_DAYS = 365
+DEFAULT_KEY_SIZE = 2048
+ALLOWED_KEY_SIZES = (2048, 3072, 4096)
+# Beyond ten years a certificate is a standing credential, not a rotated one.
+MAX_VALIDITY_DAYS = 3650
+# Entra ID limits an application's displayName to 256 characters (Microsoft Graph
+# application resource type); X.509 limits a CN to 64 (RFC 5280 ub-common-name).
+MAX_DISPLAY_NAME_LENGTH = 256
+MAX_COMMON_NAME_LENGTH = 64
+
+# Initial domains: *.onmicrosoft.com (commercial, GCC), *.onmicrosoft.us (GCC High,
+# DoD), *.partner.onmschina.cn (operated by 21Vianet).
+_ORGANIZATION_PATTERN = re.compile(
+    r"^[a-z0-9][a-z0-9-]{0,62}\.(onmicrosoft\.com|onmicrosoft\.us|partner\.onmschina\.cn)$"
+)
+
+KNOWN_KEYS = (
+    "displayName",
+    "roles",
+    "allowGlobalAdministrator",
+    "organization",
+    "owners",
+    "certificate.validityDays",
+    "certificate.keySize",
+    "certificate.subject",
+)
+
+
+class ConfigError(pulumi.RunError):
+    """Config the program refuses. Pulumi prints a RunError without a traceback."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated stack settings; the only thing components receive from config."""
+
+    display_name: str
+    roles: tuple[DirectoryRole, ...]
+    allow_global_administrator: bool
+    organization: str | None
+    owners: tuple[str, ...]
+    validity_days: int
+    key_size: int
+    subject: str
+    warnings: tuple[str, ...] = field(default=())
+
+
+def _key(name: str) -> str:
+    return f"{NAMESPACE}:{name}"
+
+
+def _problem(name: str, what: str, allowed: str) -> str:
+    return f"{_key(name)}: {what}; allowed: {allowed}"
+
+
+class _Reader:
+    """Collects every problem so one run reports all of them, not just the first."""
+
+    def __init__(self, raw: Mapping[str, str | None]) -> None:
+        self.raw = raw
+        self.problems: list[str] = []
+
+    def fail(self, name: str, what: str, allowed: str) -> None:
+        self.problems.append(_problem(name, what, allowed))
+
+    def string(
+        self, name: str, default: str | None, empty_means_default: bool = False
+    ) -> str | None:
+        value = self.raw.get(name)
+        if value is None or (empty_means_default and not value.strip()):
+            return default
+        return value
+
+    def integer(self, name: str, default: int, allowed: str) -> int:
+        value = self.raw.get(name)
+        if value is None:
+            return default
+        text = value.strip()
+        if not re.fullmatch(r"[+-]?\d+", text):
+            self.fail(name, f"{value!r} is not a whole number", allowed)
+            return default
+        return int(text)
+
+    def boolean(self, name: str, default: bool) -> bool:
+        value = self.raw.get(name)
+        if value is None:
+            return default
+        lowered = value.strip().lower()
+        if lowered in ("true", "false"):
+            return lowered == "true"
+        self.fail(name, f"{value!r} is not a boolean", "true or false")
+        return default
+
+    def string_list(self, name: str, default: tuple[str, ...], allowed: str) -> list[str] | None:
+        value = self.raw.get(name)
+        if value is None:
+            return list(default)
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError:
+            self.fail(name, f"{value!r} is not a JSON array of strings", allowed)
+            return None
+        if not isinstance(parsed, list) or not all(isinstance(item, str) for item in parsed):
+            self.fail(name, f"{value!r} is not an array of strings", allowed)
+            return None
+        return parsed
+
+
+def _valid_role_list() -> str:
+    return ", ".join(f"{role.name} ({role.template_id})" for role in EXCHANGE_APP_ONLY_ROLES)
+
+
+def _resolve_roles(reader: _Reader, allow_global_administrator: bool) -> tuple[DirectoryRole, ...]:
+    entries = reader.string_list(
+        "roles", DEFAULT_ROLES, f"an array of role names or template ids: {_valid_role_list()}"
+    )
+    if entries is None:
+        return ()
+    resolved: list[DirectoryRole] = []
+    for entry in entries:
+        text = entry.strip()
+        role = ROLES_BY_NAME.get(text.casefold()) or ROLES_BY_TEMPLATE_ID.get(text.lower())
+        if role is None:
+            reader.fail(
+                "roles",
+                f"{entry!r} is not a role Exchange Online app-only access honours",
+                _valid_role_list(),
+            )
+            continue
+        if role in resolved:
+            reader.fail("roles", f"{role.name} is listed twice", "each role once")
+            continue
+        if role.template_id == GLOBAL_ADMINISTRATOR_TEMPLATE_ID and not allow_global_administrator:
+            reader.fail(
+                "roles",
+                "Global Administrator is refused unless exo-cba:allowGlobalAdministrator is true",
+                "Exchange Administrator covers every Exchange Online task with far less reach",
+            )
+            continue
+        resolved.append(role)
+    return tuple(resolved)
+
+
+def _guid_list(reader: _Reader, name: str) -> tuple[str, ...]:
+    allowed = "an array of object ids (GUIDs), each once"
+    entries = reader.string_list(name, (), allowed)
+    if entries is None:
+        return ()
+    guids: list[str] = []
+    for entry in entries:
+        try:
+            guid = str(uuid.UUID(entry.strip()))
+        except ValueError:
+            reader.fail(name, f"{entry!r} is not an object id (GUID)", allowed)
+            continue
+        if guid in guids:
+            reader.fail(name, f"{guid} is listed twice", allowed)
+            continue
+        guids.append(guid)
+    return tuple(guids)
+
+
+def _bounded_text(reader: _Reader, name: str, value: str, limit: int) -> str:
+    text = value.strip()
+    allowed = f"1 to {limit} printable characters"
+    if not text:
+        reader.fail(name, "is empty", allowed)
+    elif len(text) > limit:
+        reader.fail(name, f"is {len(text)} characters long", allowed)
+    elif any(not ch.isprintable() for ch in text):
+        reader.fail(name, "contains control characters", allowed)
+    return text
+
+
+def load_settings(raw: Mapping[str, str | None]) -> Settings:
+    """Validate raw config values (keys without the namespace) into Settings.
+
+    Raises ConfigError listing every problem found.
+    """
+    reader = _Reader(raw)
+    for unknown in sorted(set(raw) - set(KNOWN_KEYS)):
+        if raw[unknown] is not None:
+            reader.fail(unknown, "is not a key this program reads", ", ".join(KNOWN_KEYS))
+
+    display_name = _bounded_text(
+        reader,
+        "displayName",
+        reader.string("displayName", DEFAULT_DISPLAY_NAME) or "",
+        MAX_DISPLAY_NAME_LENGTH,
+    )
+    allow_global_administrator = reader.boolean("allowGlobalAdministrator", False)
+    roles = _resolve_roles(reader, allow_global_administrator)
+
+    # Pulumi.yaml declares "" as the default of optional strings (a key without a
+    # default is mandatory there), so empty means unset.
+    organization = reader.string("organization", None, empty_means_default=True)
+    if organization is not None:
+        organization = organization.strip().lower()
+        if not _ORGANIZATION_PATTERN.fullmatch(organization):
+            reader.fail(
+                "organization",
+                f"{organization!r} is not the tenant's initial onmicrosoft domain",
+                "a domain such as contoso.onmicrosoft.com, or leave it unset to read it "
+                "from the directory",
+            )
+
+    owners = _guid_list(reader, "owners")
+
+    validity_days = reader.integer(
+        "certificate.validityDays",
+        DEFAULT_VALIDITY_DAYS,
+        f"a whole number of days from 1 to {MAX_VALIDITY_DAYS}",
+    )
+    if not 1 <= validity_days <= MAX_VALIDITY_DAYS:
+        reader.fail(
+            "certificate.validityDays",
+            f"{validity_days} is out of range",
+            f"a whole number of days from 1 to {MAX_VALIDITY_DAYS}",
+        )
+
+    sizes = ", ".join(str(size) for size in ALLOWED_KEY_SIZES)
+    key_size = reader.integer("certificate.keySize", DEFAULT_KEY_SIZE, sizes)
+    if key_size not in ALLOWED_KEY_SIZES:
+        reader.fail("certificate.keySize", f"{key_size} bits is not offered", sizes)
+
+    explicit_subject = reader.string("certificate.subject", None, empty_means_default=True)
+    subject = (
+        display_name[:MAX_COMMON_NAME_LENGTH].strip()
+        if explicit_subject is None
+        else _bounded_text(reader, "certificate.subject", explicit_subject, MAX_COMMON_NAME_LENGTH)
+    )
+
+    if reader.problems:
+        raise ConfigError(reader.problems)
+
+    warnings: list[str] = []
+    if not roles:
+        warnings.append(
+            f"{_key('roles')} is empty: the app gets no directory role, so Exchange answers "
+            "401/403 unless an Exchange role group grants it rights (Add-RoleGroupMember)"
+        )
+    return Settings(
+        display_name=display_name,
+        roles=roles,
+        allow_global_administrator=allow_global_administrator,
+        organization=organization,
+        owners=owners,
+        validity_days=validity_days,
+        key_size=key_size,
+        subject=subject,
+        warnings=tuple(warnings),
+    )
+
+
+def read_pulumi_config() -> dict[str, str | None]:
+    """Every key set in the exo-cba namespace, as the engine passed it."""
+    config = pulumi.Config(NAMESPACE)
+    raw: dict[str, str | None] = {name: config.get(name) for name in KNOWN_KEYS}
+    prefix = f"{NAMESPACE}:"
+    # The engine hands config over either directly or through PULUMI_CONFIG; look
+    # at both so a misspelt key is refused instead of silently ignored.
+    present = {**pulumi.runtime.config.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
+    for full_key, value in present.items():
+        if full_key.startswith(prefix):
+            raw.setdefault(full_key[len(prefix) :], value)
+    return raw

@@ -1,0 +1,1 @@
+"""exoctl: day-2 operations for exo-cba stacks."""

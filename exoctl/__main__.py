@@ -1,0 +1,5 @@
+import sys
+
+from exoctl.cli import main
+
+sys.exit(main())

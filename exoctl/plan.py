@@ -1,0 +1,120 @@
+"""`exoctl plan`: evaluate the program offline for one stack and show what it declares.
+
+No Pulumi CLI, no credentials, no network: the program runs on the SDK's mock
+engine in preview mode. Whatever only the tenant or a provider can know (object
+ids, the app id, the certificate itself) stays unknown and is shown as computed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pulumi
+
+from exoctl import engine
+from exoctl.stackfiles import load_stack_config
+
+
+class PlanMocks(pulumi.runtime.Mocks):
+    """Answers nothing the tenant would have to answer.
+
+    Resources echo their inputs only, so every provider-computed output is unknown
+    in preview. Data sources cannot return unknowns through the mock engine, so
+    they return the COMPUTED marker, except the tenant id a stack file sets.
+    """
+
+    def __init__(self, config: dict[str, str]) -> None:
+        self.tenant_id = config.get("azuread:tenantId") or engine.COMPUTED
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        return "", dict(args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list] | dict:
+        invoked = args.token
+        if invoked == "azuread:index/getClientConfig:getClientConfig":
+            return {
+                "tenantId": self.tenant_id,
+                "clientId": engine.COMPUTED,
+                "objectId": engine.COMPUTED,
+            }
+        if invoked == "azuread:index/getDomains:getDomains":
+            return {
+                "domains": [
+                    {
+                        "domainName": engine.COMPUTED,
+                        "initial": True,
+                        "authenticationType": "Managed",
+                    }
+                ]
+            }
+        if invoked == "azuread:index/getServicePrincipal:getServicePrincipal":
+            return {
+                "clientId": args.args.get("clientId", engine.COMPUTED),
+                "objectId": engine.COMPUTED,
+                "displayName": engine.COMPUTED,
+            }
+        return {}, [("", f"exoctl plan has no offline answer for data source {invoked}")]
+
+
+def evaluate(project_dir: Path, stack: str) -> dict[str, Any]:
+    """The plan document: resources in registration order, outputs, warnings."""
+    config = load_stack_config(project_dir, stack)
+    run = engine.run_program(
+        config, PlanMocks(config), stack=stack, preview=True, program_dir=project_dir
+    )
+    urn_to_name = {resource.urn: resource.name for resource in run.resources}
+    return {
+        "stack": stack,
+        "resources": [
+            {
+                "type": resource.type,
+                "name": resource.name,
+                "urn": resource.urn,
+                "parent": urn_to_name.get(resource.parent),
+                "protect": resource.protect,
+                "inputs": engine.redact(resource.inputs),
+            }
+            # Registration is concurrent; sort so two plans of one stack are identical.
+            for resource in sorted(run.resources, key=lambda r: r.urn)
+        ],
+        "outputs": engine.redact(run.outputs),
+        "warnings": run.warnings,
+    }
+
+
+def _format_value(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, sort_keys=True)
+
+
+def render_text(plan: dict[str, Any]) -> str:
+    lines = [
+        f"Plan for stack {plan['stack']} (offline; {engine.COMPUTED} = known only after "
+        "`pulumi up` in the tenant, [secret] = kept as a Pulumi secret)",
+        "",
+        f"Resources ({len(plan['resources'])}):",
+    ]
+    children: dict[str | None, list[dict[str, Any]]] = {}
+    for resource in plan["resources"]:
+        children.setdefault(resource["parent"], []).append(resource)
+
+    def walk(parent: str | None, depth: int) -> None:
+        for resource in children.get(parent, []):
+            indent = "    " * depth
+            flags = " (protected)" if resource["protect"] else ""
+            lines.append(f"{indent}  + {resource['type']}  {resource['name']}{flags}")
+            for key in sorted(resource["inputs"]):
+                value = _format_value(resource["inputs"][key])
+                lines.append(f"{indent}        {key}: {value}")
+            walk(resource["name"], depth + 1)
+
+    walk(None, 0)
+    lines += ["", "Outputs:"]
+    for key in sorted(plan["outputs"]):
+        lines.append(f"  {key}: {_format_value(plan['outputs'][key])}")
+    for warning in plan["warnings"]:
+        lines.append(f"warning: {warning}")
+    return "\n".join(lines)

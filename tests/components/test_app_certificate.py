@@ -1,0 +1,65 @@
+"""AppCertificate: the key credential is the generated certificate, within its validity."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from components.certs import thumbprint
+from exoctl.engine import is_secret, reveal
+from tests.conftest import MOCK_CLOCK, run_stack, stable_guid
+
+KEY = "tls:index/privateKey:PrivateKey"
+CERT = "tls:index/selfSignedCert:SelfSignedCert"
+CREDENTIAL = "azuread:index/applicationCertificate:ApplicationCertificate"
+
+
+def test_key_and_certificate_follow_config() -> None:
+    run = run_stack(
+        {
+            "certificate.keySize": "3072",
+            "certificate.validityDays": "90",
+            "certificate.subject": "exo-automation",
+        }
+    )
+    assert run.one(KEY).inputs == {"algorithm": "RSA", "rsaBits": 3072}
+    cert = reveal(run.one(CERT).inputs)
+    assert cert["subject"] == {"commonName": "exo-automation"}
+    assert cert["validityPeriodHours"] == 90 * 24
+    assert "digital_signature" in cert["allowedUses"]
+
+
+def test_credential_is_the_generated_certificate_within_its_validity() -> None:
+    run = run_stack({"certificate.validityDays": "30"})
+    credential = run.one(CREDENTIAL)
+    inputs = reveal(credential.inputs)
+    assert inputs["type"] == "AsymmetricX509Cert"
+    assert inputs["applicationId"] == f"/applications/{stable_guid('application', 'exo-app')}"
+    generated = run.outputs["certificatePem"]
+    assert inputs["value"] == generated
+    certificate = x509.load_pem_x509_certificate(generated.encode())
+    assert inputs["endDate"] == certificate.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert inputs["startDate"] == certificate.not_valid_before_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert certificate.not_valid_after_utc == MOCK_CLOCK + dt.timedelta(days=30)
+    # The certificate's public key is the generated private key's.
+    key = serialization.load_pem_private_key(
+        reveal(run.outputs["privateKeyPem"]).encode(), password=None
+    )
+    assert isinstance(key, rsa.RSAPrivateKey)
+    assert key.public_key().public_numbers() == certificate.public_key().public_numbers()
+
+
+def test_credential_value_and_private_key_are_secret() -> None:
+    run = run_stack()
+    assert is_secret(run.one(CREDENTIAL).inputs["value"])
+    assert is_secret(run.one(CERT).inputs["privateKeyPem"])
+    assert is_secret(run.outputs["privateKeyPem"])
+    assert not is_secret(run.outputs["certificatePem"])
+
+
+def test_thumbprint_output_is_sha1_of_that_certificate() -> None:
+    run = run_stack()
+    assert run.outputs["certificateThumbprint"] == thumbprint(run.outputs["certificatePem"])

@@ -1,0 +1,132 @@
+"""Config validation: defaults, every refusal naming its key, and Pulumi.yaml in step."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from components import settings as settings_module
+from components.settings import ConfigError, load_settings
+from components.wellknown import EXCHANGE_APP_ONLY_ROLES
+from tests.conftest import PROJECT_ROOT
+
+
+def refused(raw: dict[str, str]) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(raw)
+    return caught.value.problems
+
+
+def test_defaults_are_least_privilege() -> None:
+    settings = load_settings({})
+    assert [r.name for r in settings.roles] == ["Exchange Administrator"]
+    assert settings.roles[0].template_id == "29232cdf-9323-42fd-ade2-1d097af3e4de"
+    assert settings.allow_global_administrator is False
+    assert settings.display_name == "Exchange Online automation"
+    assert settings.subject == "Exchange Online automation"
+    assert (settings.validity_days, settings.key_size) == (365, 2048)
+    assert settings.organization is None
+    assert settings.owners == ()
+
+
+def test_roles_by_name_case_insensitive_or_template_id() -> None:
+    settings = load_settings(
+        {"roles": json.dumps(["global reader", "31392FFB-586C-42D1-9346-E59415A2CC4E"])}
+    )
+    assert [(r.name, r.template_id) for r in settings.roles] == [
+        ("Global Reader", "f2ef992c-3afb-46b9-b7cf-a126ee74c451"),
+        ("Exchange Recipient Administrator", "31392ffb-586c-42d1-9346-e59415a2cc4e"),
+    ]
+
+
+def test_unknown_role_lists_every_valid_role() -> None:
+    (problem,) = refused({"roles": json.dumps(["Exchange Admin"])})
+    assert problem.startswith("exo-cba:roles: 'Exchange Admin' is not a role")
+    for role in EXCHANGE_APP_ONLY_ROLES:
+        assert role.name in problem and role.template_id in problem
+
+
+def test_global_administrator_needs_explicit_allowance() -> None:
+    (problem,) = refused({"roles": json.dumps(["Global Administrator"])})
+    assert problem.startswith("exo-cba:roles: Global Administrator is refused")
+    assert "exo-cba:allowGlobalAdministrator" in problem
+    allowed = load_settings(
+        {"roles": '["Global Administrator"]', "allowGlobalAdministrator": "true"}
+    )
+    assert allowed.roles[0].template_id == "62e90394-69f5-4237-9190-012177145e10"
+
+
+def test_empty_roles_is_allowed_with_a_warning() -> None:
+    settings = load_settings({"roles": "[]"})
+    assert settings.roles == ()
+    assert any("exo-cba:roles is empty" in w for w in settings.warnings)
+
+
+@pytest.mark.parametrize(
+    ("raw", "key", "fragment"),
+    [
+        ({"roles": "Exchange Administrator"}, "roles", "is not a JSON array"),
+        ({"roles": "[1, 2]"}, "roles", "is not an array of strings"),
+        ({"roles": '["Global Reader", "global reader"]'}, "roles", "listed twice"),
+        ({"allowGlobalAdministrator": "yes"}, "allowGlobalAdministrator", "not a boolean"),
+        ({"organization": "contoso.com"}, "organization", "not the tenant's initial"),
+        ({"organization": "https://contoso.onmicrosoft.com"}, "organization", "not the tenant"),
+        ({"owners": '["not-a-guid"]'}, "owners", "is not an object id"),
+        ({"certificate.validityDays": "0"}, "certificate.validityDays", "out of range"),
+        ({"certificate.validityDays": "3651"}, "certificate.validityDays", "out of range"),
+        ({"certificate.validityDays": "1y"}, "certificate.validityDays", "not a whole number"),
+        ({"certificate.keySize": "1024"}, "certificate.keySize", "1024 bits is not offered"),
+        ({"certificate.subject": "x" * 65}, "certificate.subject", "65 characters"),
+        ({"displayName": "   "}, "displayName", "is empty"),
+        ({"displayname": "typo"}, "displayname", "is not a key this program reads"),
+    ],
+)
+def test_each_bad_value_is_refused_naming_its_key(raw: dict, key: str, fragment: str) -> None:
+    problems = refused(raw)
+    assert len(problems) == 1
+    assert problems[0].startswith(f"exo-cba:{key}: ")
+    assert fragment in problems[0]
+    assert "allowed: " in problems[0]
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    problems = refused({"certificate.keySize": "1000", "owners": '["x"]', "roles": '["nope"]'})
+    assert [p.split(":")[1] for p in problems] == ["roles", "owners", "certificate.keySize"]
+
+
+def test_organization_and_owners_are_normalised() -> None:
+    settings = load_settings(
+        {
+            "organization": "Contoso.OnMicrosoft.com",
+            "owners": '["5A2F0C13-7A3E-4B51-9D6B-0C1F6B1F3E21"]',
+        }
+    )
+    assert settings.organization == "contoso.onmicrosoft.com"
+    assert settings.owners == ("5a2f0c13-7a3e-4b51-9d6b-0c1f6b1f3e21",)
+
+
+def test_empty_optional_strings_mean_unset() -> None:
+    # Pulumi.yaml declares "" as the default of optional keys.
+    settings = load_settings({"organization": "", "certificate.subject": "", "displayName": "A"})
+    assert settings.organization is None
+    assert settings.subject == "A"
+
+
+def test_pulumi_yaml_declares_every_key_with_the_programs_defaults() -> None:
+    schema = yaml.safe_load((PROJECT_ROOT / "Pulumi.yaml").read_text())["config"]
+    assert set(schema) == set(settings_module.KNOWN_KEYS)
+    for key, spec in schema.items():
+        assert {"type", "description", "default"} <= set(spec), key
+    from_schema = {
+        key: json.dumps(spec["default"])
+        if isinstance(spec["default"], (list, bool))
+        else str(spec["default"])
+        for key, spec in schema.items()
+    }
+    # Applying the schema defaults must give exactly the in-code defaults.
+    assert load_settings(from_schema) == load_settings({})
+    assert schema["roles"]["type"] == "array"
+    assert schema["certificate.validityDays"]["type"] == "integer"
+    assert schema["allowGlobalAdministrator"]["type"] == "boolean"

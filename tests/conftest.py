@@ -1,0 +1,217 @@
+"""Shared mocks that answer like Entra ID and the tls provider would.
+
+- Object ids, app ids and resource ids have Entra's shapes and are stable per
+  resource name (uuid5), so two runs of the program see the same tenant.
+- tls.PrivateKey returns a real RSA key of the requested size; tls.SelfSignedCert
+  returns a real X.509 certificate signed by that key, valid from the mock's clock.
+- Data sources answer only what the tenant would: an unknown client id is
+  "not found", as Graph would say.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import sys
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+if str(PROJECT_ROOT) not in sys.path:
+    sys.path.insert(0, str(PROJECT_ROOT))
+
+from components.wellknown import EXCHANGE_ONLINE_APP_ID, MICROSOFT_GRAPH_APP_ID  # noqa: E402
+from exoctl import engine  # noqa: E402
+
+TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+DEPLOYER_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
+DEPLOYER_OBJECT_ID = "5a2f0c13-7a3e-4b51-9d6b-0c1f6b1f3e21"
+INITIAL_DOMAIN = "contoso.onmicrosoft.com"
+# Per-tenant object ids of Microsoft's service principals (they differ per tenant).
+TENANT_SERVICE_PRINCIPALS = {
+    EXCHANGE_ONLINE_APP_ID: ("9d3e55ba-79e0-4b7c-af50-dc460b81dca1", "Office 365 Exchange Online"),
+    MICROSOFT_GRAPH_APP_ID: ("1c48f923-4fbb-4d37-b772-4d5dc2c6b4ac", "Microsoft Graph"),
+}
+EXCHANGE_SP_OBJECT_ID = TENANT_SERVICE_PRINCIPALS[EXCHANGE_ONLINE_APP_ID][0]
+
+MOCK_CLOCK = dt.datetime(2026, 11, 22, 9, 30, tzinfo=dt.UTC)
+_NAMESPACE = uuid.UUID("6f1c2a8e-2f43-4d1e-9a55-5c7d0f0e6b11")
+
+
+def stable_guid(*parts: str) -> str:
+    return str(uuid.uuid5(_NAMESPACE, "/".join(parts)))
+
+
+@functools.cache
+def rsa_key(bits: int) -> rsa.RSAPrivateKey:
+    """One real key per size for the whole session: key generation is slow."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=bits)
+
+
+def rsa_key_pem(bits: int) -> str:
+    return (
+        rsa_key(bits)
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
+
+
+def self_signed_pem(key_pem: str, common_name: str, not_before: dt.datetime, hours: int) -> str:
+    key = serialization.load_pem_private_key(key_pem.encode(), password=None)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    serial = int(uuid.uuid5(_NAMESPACE, f"{common_name}/{not_before.isoformat()}").int >> 1)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(serial)
+        .not_valid_before(not_before)
+        .not_valid_after(not_before + dt.timedelta(hours=hours))
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_encipherment=True,
+                content_commitment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def rfc3339(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class EntraMocks(pulumi.runtime.Mocks):
+    """A tenant as the azuread and tls providers would present it."""
+
+    clock: dt.datetime = MOCK_CLOCK
+    created: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        inputs = engine.reveal(dict(args.inputs))
+        self.created.append((args.typ, args.name, inputs))
+        handler = getattr(self, "_" + args.typ.split(":")[-1], None)
+        if handler is None:
+            return stable_guid(args.typ, args.name), inputs
+        return handler(args.name, inputs)
+
+    def _Application(self, name: str, inputs: dict) -> tuple[str, dict]:
+        object_id = stable_guid("application", name)
+        client_id = stable_guid("client", name)
+        return f"/applications/{object_id}", {
+            **inputs,
+            "objectId": object_id,
+            "clientId": client_id,
+            "publisherDomain": INITIAL_DOMAIN,
+            "signInAudience": inputs.get("signInAudience", "AzureADMyOrg"),
+        }
+
+    def _ServicePrincipal(self, name: str, inputs: dict) -> tuple[str, dict]:
+        object_id = stable_guid("servicePrincipal", name)
+        return f"/servicePrincipals/{object_id}", {
+            **inputs,
+            "objectId": object_id,
+            "applicationTenantId": TENANT_ID,
+            "type": "Application",
+        }
+
+    def _AppRoleAssignment(self, name: str, inputs: dict) -> tuple[str, dict]:
+        assignment = stable_guid("appRoleAssignment", name)
+        resource = inputs["resourceObjectId"]
+        return f"/servicePrincipals/{resource}/appRoleAssignedTo/{assignment}", {
+            **inputs,
+            "principalType": "ServicePrincipal",
+            "resourceDisplayName": "Office 365 Exchange Online",
+        }
+
+    def _DirectoryRoleAssignment(self, name: str, inputs: dict) -> tuple[str, dict]:
+        return stable_guid("roleAssignment", name), inputs
+
+    def _PrivateKey(self, name: str, inputs: dict) -> tuple[str, dict]:
+        pem = rsa_key_pem(int(inputs.get("rsaBits", 2048)))
+        return stable_guid("key", name), {**inputs, "privateKeyPem": pem}
+
+    def _SelfSignedCert(self, name: str, inputs: dict) -> tuple[str, dict]:
+        hours = int(inputs["validityPeriodHours"])
+        pem = self_signed_pem(
+            inputs["privateKeyPem"], inputs["subject"]["commonName"], self.clock, hours
+        )
+        return stable_guid("cert", name), {
+            **inputs,
+            "certPem": pem,
+            "validityStartTime": rfc3339(self.clock),
+            "validityEndTime": rfc3339(self.clock + dt.timedelta(hours=hours)),
+            "keyAlgorithm": "RSA",
+            "readyForRenewal": False,
+        }
+
+    def _ApplicationCertificate(self, name: str, inputs: dict) -> tuple[str, dict]:
+        key_id = inputs.get("keyId") or stable_guid("keyCredential", name)
+        object_id = inputs["applicationId"].removeprefix("/applications/")
+        return f"{object_id}/certificate/{key_id}", {**inputs, "keyId": key_id}
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
+        self.calls.append((args.token, dict(args.args)))
+        if args.token == "azuread:index/getClientConfig:getClientConfig":
+            return {
+                "tenantId": TENANT_ID,
+                "clientId": DEPLOYER_CLIENT_ID,
+                "objectId": DEPLOYER_OBJECT_ID,
+            }
+        if args.token == "azuread:index/getDomains:getDomains":
+            domains = [
+                {"domainName": INITIAL_DOMAIN, "initial": True, "authenticationType": "Managed"},
+                {"domainName": "contoso.com", "initial": False, "authenticationType": "Managed"},
+            ]
+            if args.args.get("onlyInitial"):
+                domains = [d for d in domains if d["initial"]]
+            return {"domains": domains}
+        if args.token == "azuread:index/getServicePrincipal:getServicePrincipal":
+            client_id = args.args.get("clientId")
+            if client_id not in TENANT_SERVICE_PRINCIPALS:
+                return {}, [("clientId", f"service principal with client ID {client_id} not found")]
+            object_id, display_name = TENANT_SERVICE_PRINCIPALS[client_id]
+            return {"clientId": client_id, "objectId": object_id, "displayName": display_name}
+        return {}, [("", f"unexpected invoke {args.token}")]
+
+
+def run_stack(config: dict[str, str] | None = None, **kwargs: Any) -> engine.ProgramRun:
+    """Run __main__.py with `exo-cba:` keys given without namespace."""
+    mocks = kwargs.pop("mocks", None) or EntraMocks()
+    full = {"azuread:tenantId": TENANT_ID}
+    for key, value in (config or {}).items():
+        full[key if ":" in key else f"exo-cba:{key}"] = value
+    run = engine.run_program(full, mocks, **kwargs)
+    run.mocks = mocks  # type: ignore[attr-defined]
+    return run
+
+
+@pytest.fixture
+def entra() -> EntraMocks:
+    return EntraMocks()

@@ -1,0 +1,118 @@
+"""`exoctl plan` on the example stack and on stacks it must refuse, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from exoctl.errors import EXIT_USAGE
+from tests.conftest import PROJECT_ROOT
+
+
+def exoctl(*args: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "exoctl", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the project to add stack files to."""
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(PROJECT_ROOT / name, tmp_path / name)
+    shutil.copytree(PROJECT_ROOT / "components", tmp_path / "components")
+    return tmp_path
+
+
+def test_plan_json_for_the_example_stack() -> None:
+    result = exoctl("plan", "--json")
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert plan["stack"] == "dev"
+    by_name = {r["name"]: r for r in plan["resources"]}
+    assert by_name["exo-app"]["type"] == "azuread:index/application:Application"
+    assert by_name["exo-app"]["parent"] == "exo"
+    assert by_name["exo-app"]["inputs"]["displayName"] == "Exchange Online automation (dev)"
+    assert by_name["exo-role-exchange-administrator"]["inputs"]["roleId"] == (
+        "29232cdf-9323-42fd-ade2-1d097af3e4de"
+    )
+    # Only the tenant knows these: marked as computed, not invented.
+    assert by_name["exo-sp"]["inputs"]["clientId"] == "<computed>"
+    assert by_name["exo-exchange-consent"]["inputs"]["resourceObjectId"] == "<computed>"
+    assert plan["outputs"]["appId"] == "<computed>"
+    assert plan["outputs"]["tenantId"] == "00000000-0000-0000-0000-000000000000"
+    # Secrets never printed.
+    assert plan["outputs"]["privateKeyPem"] == "[secret]"
+    assert by_name["exo-cert-credential"]["inputs"]["value"] == "[secret]"
+    assert "PRIVATE KEY" not in result.stdout
+    assert [r["urn"] for r in plan["resources"]] == sorted(r["urn"] for r in plan["resources"])
+
+
+def test_plan_text_shows_types_names_inputs_and_outputs() -> None:
+    result = exoctl("plan")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "azuread:index/appRoleAssignment:AppRoleAssignment  exo-exchange-consent" in result.stdout
+    )
+    assert "appRoleId: dc50a0fb-09a3-484d-be87-e023b12c6440" in result.stdout
+    assert "connectCommand: <computed>" in result.stdout
+
+
+def test_two_plans_are_identical() -> None:
+    assert exoctl("plan", "--json").stdout == exoctl("plan", "--json").stdout
+
+
+def test_missing_stack_is_one_line_and_exit_2() -> None:
+    result = exoctl("plan", "--stack", "nosuch")
+    assert result.returncode == EXIT_USAGE
+    assert result.stderr.count("\n") == 1
+    assert "Pulumi.nosuch.yaml" in result.stderr and "dev" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_refused_config_names_the_key_and_exits_2(project: Path) -> None:
+    (project / "Pulumi.bad.yaml").write_text(
+        "config:\n  exo-cba:roles:\n    - Exchange Admin\n  exo-cba:certificate.keySize: 1024\n"
+    )
+    result = exoctl("--project-dir", str(project), "plan", "--stack", "bad")
+    assert result.returncode == EXIT_USAGE
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("exoctl: config error: exo-cba:roles: 'Exchange Admin'")
+    assert lines[1].startswith("exoctl: config error: exo-cba:certificate.keySize: 1024")
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_stack_values_override_project_defaults(project: Path) -> None:
+    (project / "Pulumi.prod.yaml").write_text(
+        "config:\n  exo-cba:organization: fabrikam.onmicrosoft.com\n"
+        "  exo-cba:roles: [Global Reader]\n"
+    )
+    result = exoctl("--project-dir", str(project), "plan", "--stack", "prod", "--json")
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert plan["outputs"]["organization"] == "fabrikam.onmicrosoft.com"
+    assert plan["outputs"]["roles"] == [
+        {"name": "Global Reader", "templateId": "f2ef992c-3afb-46b9-b7cf-a126ee74c451"}
+    ]
+    # Project defaults applied: validityDays 365.
+    cert = next(r for r in plan["resources"] if r["name"] == "exo-cert-cert")
+    assert cert["inputs"]["validityPeriodHours"] == 365 * 24
+
+
+def test_bad_flag_is_one_line_exit_2() -> None:
+    result = exoctl("plan", "--nope")
+    assert result.returncode == EXIT_USAGE
+    assert "unrecognized arguments: --nope" in result.stderr
+    assert result.stderr.count("\n") == 1

@@ -1,0 +1,77 @@
+"""The whole program: outputs pipelines depend on, determinism, refusal before declaring."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from components.certs import thumbprint
+from components.settings import ConfigError
+from exoctl.engine import is_secret, reveal
+from tests.conftest import (
+    INITIAL_DOMAIN,
+    TENANT_ID,
+    EntraMocks,
+    run_stack,
+    stable_guid,
+)
+
+APP_ID = stable_guid("client", "exo-app")
+
+
+def test_outputs_have_the_names_and_values_pipelines_use() -> None:
+    run = run_stack({"roles": '["Exchange Administrator", "Global Reader"]'})
+    outputs = run.outputs
+    assert outputs["appId"] == APP_ID
+    assert outputs["tenantId"] == TENANT_ID
+    assert outputs["organization"] == INITIAL_DOMAIN
+    assert outputs["servicePrincipalObjectId"] == stable_guid("servicePrincipal", "exo-sp")
+    assert outputs["roles"] == [
+        {"name": "Exchange Administrator", "templateId": "29232cdf-9323-42fd-ade2-1d097af3e4de"},
+        {"name": "Global Reader", "templateId": "f2ef992c-3afb-46b9-b7cf-a126ee74c451"},
+    ]
+    pem = outputs["certificatePem"]
+    assert outputs["certificateThumbprint"] == thumbprint(pem)
+    assert outputs["certificateNotAfter"] == "2027-11-22T09:30:00Z"
+    assert outputs["connectCommand"] == (
+        f"Connect-ExchangeOnline -AppId {APP_ID} "
+        f"-CertificateThumbprint {thumbprint(pem)} -Organization {INITIAL_DOMAIN}"
+    )
+    assert "-CertificateFilePath" in outputs["connectCommandPfx"]
+    assert f"-AppId {APP_ID}" in outputs["connectCommandPfx"]
+    assert is_secret(outputs["privateKeyPem"])
+    assert "BEGIN PRIVATE KEY" in reveal(outputs["privateKeyPem"])
+
+
+def test_organization_from_config_skips_the_directory_lookup() -> None:
+    mocks = EntraMocks()
+    run = run_stack({"organization": "fabrikam.onmicrosoft.com"}, mocks=mocks)
+    assert run.outputs["organization"] == "fabrikam.onmicrosoft.com"
+    assert "fabrikam.onmicrosoft.com" in run.outputs["connectCommand"]
+    assert not [c for c in mocks.calls if c[0] == "azuread:index/getDomains:getDomains"]
+
+
+def test_two_runs_declare_identical_inputs_and_outputs() -> None:
+    first, second = run_stack(), run_stack()
+    as_set = lambda run: sorted(  # noqa: E731
+        (r.type, r.name, json.dumps(reveal(r.inputs), sort_keys=True)) for r in run.resources
+    )
+    assert as_set(first) == as_set(second)
+    assert reveal(first.outputs) == reveal(second.outputs)
+    assert len(first.resources) == 9
+
+
+def test_bad_config_is_refused_before_any_resource_is_declared() -> None:
+    mocks = EntraMocks()
+    with pytest.raises(ConfigError) as caught:
+        run_stack({"roles": '["Domain Admins"]', "certificate.keySize": "1024"}, mocks=mocks)
+    assert [p.split(":")[1] for p in caught.value.problems] == ["roles", "certificate.keySize"]
+    assert mocks.created == []
+    assert mocks.calls == []
+
+
+def test_empty_roles_warns_and_declares_no_role_assignment() -> None:
+    run = run_stack({"roles": "[]"})
+    assert run.by_type("azuread:index/directoryRoleAssignment:DirectoryRoleAssignment") == []
+    assert any("exo-cba:roles is empty" in w for w in run.warnings)
