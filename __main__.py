@@ -1,16 +1,25 @@
 """exo-cba: certificate-based Exchange Online app-only access for one tenant per stack."""
 
+from pathlib import Path
+
 import pulumi
 
-from components.app_certificate import AppCertificate, AppCertificateArgs
 from components.connect import connect_command, connect_command_pfx
+from components.credentials import CertificateCredentials, CertificateCredentialsArgs
 from components.exchange_app import ExchangeOnlineApp, ExchangeOnlineAppArgs
-from components.settings import load_settings, read_pulumi_config
+from components.rotation import current_time, plan_generations
+from components.settings import active_public_certificate, load_settings, read_pulumi_config
+from components.stack_state import previous_ledger
 from components.tenant import initial_domain, tenant_id
 
-settings = load_settings(read_pulumi_config())
+now = current_time()
+settings = load_settings(read_pulumi_config(), now=now, base_dir=Path(__file__).parent)
 for warning in settings.warnings:
     pulumi.log.warn(warning)
+
+ledger = None
+if not settings.bring_your_own:
+    ledger = plan_generations(previous_ledger(), now, settings.rotation_days)
 
 organization = settings.organization or initial_domain()
 
@@ -20,13 +29,20 @@ app = ExchangeOnlineApp(
         display_name=settings.display_name, roles=settings.roles, owners=settings.owners
     ),
 )
-certificate = AppCertificate(
+credentials = CertificateCredentials(
     "exo-cert",
-    AppCertificateArgs(
+    CertificateCredentialsArgs(
         application_id=app.application.id,
         subject=settings.subject,
         key_size=settings.key_size,
         validity_days=settings.validity_days,
+        ledger=ledger,
+        public_certificates=settings.public_certificates,
+        active_public_certificate=(
+            active_public_certificate(settings.public_certificates, now)
+            if settings.bring_your_own
+            else None
+        ),
     ),
 )
 
@@ -35,13 +51,17 @@ pulumi.export("tenantId", tenant_id())
 pulumi.export("organization", organization)
 pulumi.export("servicePrincipalObjectId", app.service_principal_object_id)
 pulumi.export("roles", [{"name": r.name, "templateId": r.template_id} for r in settings.roles])
-pulumi.export("certificateThumbprint", certificate.thumbprint)
-pulumi.export("certificateNotAfter", certificate.not_after)
-pulumi.export("certificatePem", certificate.cert_pem)
-pulumi.export("privateKeyPem", certificate.private_key_pem)
+pulumi.export("certificateThumbprint", credentials.thumbprint)
+pulumi.export("certificateNotAfter", credentials.not_after)
+pulumi.export("certificatePem", credentials.cert_pem)
+pulumi.export("certificates", credentials.certificates)
+if credentials.private_key_pem is not None:
+    pulumi.export("privateKeyPem", credentials.private_key_pem)
+if ledger is not None:
+    pulumi.export("rotationLedger", ledger.to_output())
 pulumi.export(
     "connectCommand",
-    pulumi.Output.all(app.client_id, certificate.thumbprint, organization).apply(
+    pulumi.Output.all(app.client_id, credentials.thumbprint, organization).apply(
         lambda values: connect_command(*values)
     ),
 )

@@ -9,14 +9,19 @@ module parses strings; defaults mirror the `config:` block of Pulumi.yaml
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pulumi
+from cryptography.hazmat.primitives.asymmetric import rsa
 
+from components.certs import load_pem_certificate, thumbprint
+from components.rotation import OVERLAP_FACTOR
 from components.wellknown import (
     EXCHANGE_APP_ONLY_ROLES,
     GLOBAL_ADMINISTRATOR_TEMPLATE_ID,
@@ -45,6 +50,9 @@ _ORGANIZATION_PATTERN = re.compile(
     r"^[a-z0-9][a-z0-9-]{0,62}\.(onmicrosoft\.com|onmicrosoft\.us|partner\.onmschina\.cn)$"
 )
 
+DEFAULT_ROTATION_DAYS = 90
+MIN_RSA_BITS = 2048
+
 KNOWN_KEYS = (
     "displayName",
     "roles",
@@ -52,8 +60,10 @@ KNOWN_KEYS = (
     "organization",
     "owners",
     "certificate.validityDays",
+    "certificate.rotationDays",
     "certificate.keySize",
     "certificate.subject",
+    "certificate.publicCertificates",
 )
 
 
@@ -63,6 +73,17 @@ class ConfigError(pulumi.RunError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class PublicCertificate:
+    """A certificate the user brings; only its public part is ever seen."""
+
+    pem: str
+    thumbprint: str
+    not_before: dt.datetime
+    not_after: dt.datetime
+    source: str
 
 
 @dataclass(frozen=True)
@@ -77,7 +98,13 @@ class Settings:
     validity_days: int
     key_size: int
     subject: str
+    rotation_days: int = DEFAULT_ROTATION_DAYS
+    public_certificates: tuple[PublicCertificate, ...] = ()
     warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def bring_your_own(self) -> bool:
+        return bool(self.public_certificates)
 
 
 def _key(name: str) -> str:
@@ -195,6 +222,96 @@ def _guid_list(reader: _Reader, name: str) -> tuple[str, ...]:
     return tuple(guids)
 
 
+PUBLIC_CERTIFICATES = "certificate.publicCertificates"
+_PUBLIC_ALLOWED = (
+    "PEM certificates (inline, or file paths relative to the project), RSA of at "
+    f"least {MIN_RSA_BITS} bits, not expired, no private keys, each once"
+)
+
+
+def _read_public_certificate(
+    reader: _Reader, index: int, entry: str, now: dt.datetime, base_dir: Path
+) -> PublicCertificate | None:
+    def fail(what: str) -> None:
+        reader.fail(PUBLIC_CERTIFICATES, f"entry {index + 1} ({source}) {what}", _PUBLIC_ALLOWED)
+
+    if "-----BEGIN" in entry:
+        source, text = "inline PEM", entry
+    else:
+        source = entry.strip()
+        path = base_dir / source
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            fail(f"cannot be read as a file under {base_dir}")
+            return None
+    if "PRIVATE KEY" in text:
+        fail("contains a private key; only the public certificate belongs in config")
+        return None
+    try:
+        certificate = load_pem_certificate(text)
+    except ValueError:
+        fail("is not a PEM X.509 certificate")
+        return None
+    public_key = certificate.public_key()
+    if not isinstance(public_key, rsa.RSAPublicKey):
+        fail(
+            f"has a {type(public_key).__name__.removesuffix('PublicKey') or 'non-RSA'} key; "
+            "Exchange Online app-only sign-in needs RSA"
+        )
+        return None
+    if public_key.key_size < MIN_RSA_BITS:
+        fail(f"has a {public_key.key_size}-bit RSA key")
+        return None
+    if certificate.not_valid_after_utc <= now:
+        fail(f"expired on {certificate.not_valid_after_utc:%Y-%m-%d}")
+        return None
+    return PublicCertificate(
+        pem=text.strip() + "\n",
+        thumbprint=thumbprint(text),
+        not_before=certificate.not_valid_before_utc,
+        not_after=certificate.not_valid_after_utc,
+        source=source,
+    )
+
+
+def _public_certificates(
+    reader: _Reader, now: dt.datetime, base_dir: Path
+) -> tuple[PublicCertificate, ...]:
+    entries = reader.string_list(PUBLIC_CERTIFICATES, (), _PUBLIC_ALLOWED)
+    if not entries:
+        return ()
+    found: list[PublicCertificate] = []
+    for index, entry in enumerate(entries):
+        certificate = _read_public_certificate(reader, index, entry, now, base_dir)
+        if certificate is None:
+            continue
+        if any(c.thumbprint == certificate.thumbprint for c in found):
+            reader.fail(
+                PUBLIC_CERTIFICATES,
+                f"entry {index + 1} ({certificate.source}) repeats thumbprint "
+                f"{certificate.thumbprint}",
+                _PUBLIC_ALLOWED,
+            )
+            continue
+        found.append(certificate)
+    if found and not any(c.not_before <= now for c in found):
+        reader.fail(
+            PUBLIC_CERTIFICATES,
+            "none of the certificates is valid yet, so none can be active",
+            _PUBLIC_ALLOWED,
+        )
+    return tuple(found)
+
+
+def active_public_certificate(
+    certificates: tuple[PublicCertificate, ...], now: dt.datetime
+) -> PublicCertificate:
+    """The newest certificate that is valid now."""
+    valid = [c for c in certificates if c.not_before <= now < c.not_after]
+    return max(valid, key=lambda c: (c.not_before, c.not_after, c.thumbprint))
+
+
 def _bounded_text(reader: _Reader, name: str, value: str, limit: int) -> str:
     text = value.strip()
     allowed = f"1 to {limit} printable characters"
@@ -207,11 +324,20 @@ def _bounded_text(reader: _Reader, name: str, value: str, limit: int) -> str:
     return text
 
 
-def load_settings(raw: Mapping[str, str | None]) -> Settings:
+def load_settings(
+    raw: Mapping[str, str | None],
+    *,
+    now: dt.datetime | None = None,
+    base_dir: Path | None = None,
+) -> Settings:
     """Validate raw config values (keys without the namespace) into Settings.
 
-    Raises ConfigError listing every problem found.
+    `now` decides which brought certificates have expired; `base_dir` is where
+    certificate file paths are relative to (the project). Raises ConfigError
+    listing every problem found.
     """
+    now = now or dt.datetime.now(dt.UTC)
+    base_dir = base_dir or Path.cwd()
     reader = _Reader(raw)
     for unknown in sorted(set(raw) - set(KNOWN_KEYS)):
         if raw[unknown] is not None:
@@ -253,6 +379,27 @@ def load_settings(raw: Mapping[str, str | None]) -> Settings:
             f"a whole number of days from 1 to {MAX_VALIDITY_DAYS}",
         )
 
+    max_rotation = max(1, validity_days // OVERLAP_FACTOR)
+    rotation_allowed = (
+        f"1 to {max_rotation} days for certificate.validityDays {validity_days}: every "
+        f"certificate must outlive {OVERLAP_FACTOR} rotation periods (see README, Rotation)"
+    )
+    rotation_days = reader.integer(
+        "certificate.rotationDays", DEFAULT_ROTATION_DAYS, rotation_allowed
+    )
+    if 1 <= validity_days < OVERLAP_FACTOR:
+        reader.fail(
+            "certificate.validityDays",
+            f"{validity_days} days leaves no room for rotation",
+            f"at least {OVERLAP_FACTOR} days (three overlapping rotation periods)",
+        )
+    elif validity_days >= OVERLAP_FACTOR and not 1 <= rotation_days <= max_rotation:
+        reader.fail(
+            "certificate.rotationDays", f"{rotation_days} days is out of range", rotation_allowed
+        )
+
+    public_certificates = _public_certificates(reader, now, base_dir)
+
     sizes = ", ".join(str(size) for size in ALLOWED_KEY_SIZES)
     key_size = reader.integer("certificate.keySize", DEFAULT_KEY_SIZE, sizes)
     if key_size not in ALLOWED_KEY_SIZES:
@@ -283,6 +430,8 @@ def load_settings(raw: Mapping[str, str | None]) -> Settings:
         validity_days=validity_days,
         key_size=key_size,
         subject=subject,
+        rotation_days=rotation_days,
+        public_certificates=public_certificates,
         warnings=tuple(warnings),
     )
 

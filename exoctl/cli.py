@@ -24,7 +24,8 @@ class _Parser(argparse.ArgumentParser):
 def _cmd_plan(args: argparse.Namespace) -> int:
     from exoctl import plan  # the Pulumi SDK is slow to import; only plan needs it
 
-    document = plan.evaluate(args.project_dir, args.stack)
+    previous = plan.load_previous_outputs(args.previous) if args.previous else None
+    document = plan.evaluate(args.project_dir, args.stack, previous)
     if args.json:
         print(json.dumps(document, indent=2, sort_keys=True))
     else:
@@ -45,6 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
     plan = commands.add_parser("plan", help="evaluate a stack offline and show what it declares")
     plan.add_argument("--stack", default="dev", help="stack name (Pulumi.<stack>.yaml)")
     plan.add_argument("--json", action="store_true", help="machine-readable output")
+    plan.add_argument(
+        "--previous",
+        type=Path,
+        metavar="FILE",
+        help="`pulumi stack output --json` of the deployed stack, to rehearse a rotation "
+        "with EXO_CBA_NOW (default: plan a first deployment)",
+    )
     plan.set_defaults(handler=_cmd_plan)
     return parser
 
@@ -62,12 +70,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("exoctl: interrupted", file=sys.stderr)
         return 130
     except Exception as error:
-        # Config the program refuses arrives as a pulumi.RunError subclass.
+        # What the program refuses (config, EXO_CBA_NOW) arrives as a pulumi.RunError.
+        from pulumi import RunError
+
         from components.settings import ConfigError
 
         if isinstance(error, ConfigError):
             for problem in error.problems:
                 print(f"exoctl: config error: {problem}", file=sys.stderr)
+            return EXIT_USAGE
+        if isinstance(error, RunError):
+            print(f"exoctl: error: {error}", file=sys.stderr)
             return EXIT_USAGE
         if os.environ.get("EXOCTL_DEBUG"):
             raise

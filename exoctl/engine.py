@@ -160,6 +160,7 @@ def run_program(
     stack: str = "dev",
     preview: bool = False,
     program_dir: Path = PROJECT_ROOT,
+    organization: str = "organization",
 ) -> ProgramRun:
     """Evaluate `program_dir/__main__.py` once on the mock engine.
 
@@ -174,7 +175,13 @@ def run_program(
     collector = _WarningCollector()
     logger.addHandler(collector)
     pulumi.runtime.set_mocks(
-        mocks, project=PROJECT_NAME, stack=stack, preview=preview, monitor=monitor, logger=logger
+        mocks,
+        project=PROJECT_NAME,
+        stack=stack,
+        preview=preview,
+        monitor=monitor,
+        logger=logger,
+        organization=organization,
     )
     root = settings.get_root_resource()
 

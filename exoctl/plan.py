@@ -7,6 +7,7 @@ ids, the app id, the certificate itself) stays unknown and is shown as computed.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import pulumi
 
 from exoctl import engine
+from exoctl.errors import ExoctlError
 from exoctl.stackfiles import load_stack_config
 
 
@@ -25,14 +27,19 @@ class PlanMocks(pulumi.runtime.Mocks):
     they return the COMPUTED marker, except the tenant id a stack file sets.
     """
 
-    def __init__(self, config: dict[str, str]) -> None:
+    def __init__(self, config: dict[str, str], previous_outputs: dict[str, Any] | None) -> None:
         self.tenant_id = config.get("azuread:tenantId") or engine.COMPUTED
+        self.previous_outputs = previous_outputs or {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         return "", dict(args.inputs)
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list] | dict:
         invoked = args.token
+        if invoked == "pulumi:pulumi:readStackOutputs":
+            # Offline there is no state: a first deployment, unless --previous
+            # supplies `pulumi stack output --json` of the real stack.
+            return {"name": args.args.get("name"), "outputs": self.previous_outputs}
         if invoked == "azuread:index/getClientConfig:getClientConfig":
             return {
                 "tenantId": self.tenant_id,
@@ -58,11 +65,30 @@ class PlanMocks(pulumi.runtime.Mocks):
         return {}, [("", f"exoctl plan has no offline answer for data source {invoked}")]
 
 
-def evaluate(project_dir: Path, stack: str) -> dict[str, Any]:
-    """The plan document: resources in registration order, outputs, warnings."""
+def load_previous_outputs(path: Path) -> dict[str, Any]:
+    """`pulumi stack output --json` of the real stack, for rehearsing a rotation."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ExoctlError(f"cannot read --previous {path}: {error.strerror}") from None
+    except json.JSONDecodeError as error:
+        raise ExoctlError(f"--previous {path} is not JSON (line {error.lineno})") from None
+    if not isinstance(document, dict):
+        raise ExoctlError(f"--previous {path} must hold `pulumi stack output --json`")
+    return document
+
+
+def evaluate(
+    project_dir: Path, stack: str, previous_outputs: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The plan document: resources sorted by URN, outputs, warnings."""
     config = load_stack_config(project_dir, stack)
     run = engine.run_program(
-        config, PlanMocks(config), stack=stack, preview=True, program_dir=project_dir
+        config,
+        PlanMocks(config, previous_outputs),
+        stack=stack,
+        preview=True,
+        program_dir=project_dir,
     )
     urn_to_name = {resource.urn: resource.name for resource in run.resources}
     return {
@@ -90,6 +116,17 @@ def _format_value(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
 
 
+def rotation_summary(ledger: dict[str, Any]) -> str:
+    active = dt.date.fromisoformat(ledger["active"])
+    days = int(ledger["rotationDays"])
+    registered = ", ".join(ledger["generations"])
+    return (
+        f"Rotation: generation {active} is active (every {days} days); registered: "
+        f"{registered}; the next generation becomes active on the first run from "
+        f"{active + dt.timedelta(days=days)}"
+    )
+
+
 def render_text(plan: dict[str, Any]) -> str:
     lines = [
         f"Plan for stack {plan['stack']} (offline; {engine.COMPUTED} = known only after "
@@ -115,6 +152,9 @@ def render_text(plan: dict[str, Any]) -> str:
     lines += ["", "Outputs:"]
     for key in sorted(plan["outputs"]):
         lines.append(f"  {key}: {_format_value(plan['outputs'][key])}")
+    ledger = plan["outputs"].get("rotationLedger")
+    if isinstance(ledger, dict):
+        lines += ["", rotation_summary(ledger)]
     for warning in plan["warnings"]:
         lines.append(f"warning: {warning}")
     return "\n".join(lines)

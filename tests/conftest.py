@@ -52,14 +52,17 @@ def stable_guid(*parts: str) -> str:
 
 
 @functools.cache
-def rsa_key(bits: int) -> rsa.RSAPrivateKey:
-    """One real key per size for the whole session: key generation is slow."""
+def rsa_key(bits: int, label: str = "") -> rsa.RSAPrivateKey:
+    """A real key per (size, label), kept for the session: key generation is slow.
+
+    Like the tls provider, distinct PrivateKey resources get distinct keys.
+    """
     return rsa.generate_private_key(public_exponent=65537, key_size=bits)
 
 
-def rsa_key_pem(bits: int) -> str:
+def rsa_key_pem(bits: int, label: str = "") -> str:
     return (
-        rsa_key(bits)
+        rsa_key(bits, label)
         .private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
@@ -69,8 +72,15 @@ def rsa_key_pem(bits: int) -> str:
     )
 
 
-def self_signed_pem(key_pem: str, common_name: str, not_before: dt.datetime, hours: int) -> str:
-    key = serialization.load_pem_private_key(key_pem.encode(), password=None)
+def self_signed_pem(
+    key_pem: str,
+    common_name: str,
+    not_before: dt.datetime,
+    hours: int,
+    key: Any = None,
+) -> str:
+    """A real self-signed certificate; `key` overrides key_pem (e.g. an EC key)."""
+    key = key or serialization.load_pem_private_key(key_pem.encode(), password=None)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     serial = int(uuid.uuid5(_NAMESPACE, f"{common_name}/{not_before.isoformat()}").int >> 1)
     cert = (
@@ -112,6 +122,7 @@ class EntraMocks(pulumi.runtime.Mocks):
     clock: dt.datetime = MOCK_CLOCK
     created: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    previous_outputs: dict[str, Any] = field(default_factory=dict)
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         inputs = engine.reveal(dict(args.inputs))
@@ -154,7 +165,7 @@ class EntraMocks(pulumi.runtime.Mocks):
         return stable_guid("roleAssignment", name), inputs
 
     def _PrivateKey(self, name: str, inputs: dict) -> tuple[str, dict]:
-        pem = rsa_key_pem(int(inputs.get("rsaBits", 2048)))
+        pem = rsa_key_pem(int(inputs.get("rsaBits", 2048)), name)
         return stable_guid("key", name), {**inputs, "privateKeyPem": pem}
 
     def _SelfSignedCert(self, name: str, inputs: dict) -> tuple[str, dict]:
@@ -178,6 +189,12 @@ class EntraMocks(pulumi.runtime.Mocks):
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
         self.calls.append((args.token, dict(args.args)))
+        if args.token == "pulumi:pulumi:readStackOutputs":
+            return {
+                "name": args.args["name"],
+                "outputs": self.previous_outputs,
+                "secretOutputNames": [],
+            }
         if args.token == "azuread:index/getClientConfig:getClientConfig":
             return {
                 "tenantId": TENANT_ID,
@@ -215,3 +232,10 @@ def run_stack(config: dict[str, str] | None = None, **kwargs: Any) -> engine.Pro
 @pytest.fixture
 def entra() -> EntraMocks:
     return EntraMocks()
+
+
+@pytest.fixture(autouse=True)
+def fixed_now(monkeypatch: pytest.MonkeyPatch) -> dt.datetime:
+    """The program reads the clock once, for the rotation window; pin it."""
+    monkeypatch.setenv("EXO_CBA_NOW", rfc3339(MOCK_CLOCK))
+    return MOCK_CLOCK

@@ -59,7 +59,7 @@ def test_two_runs_declare_identical_inputs_and_outputs() -> None:
     )
     assert as_set(first) == as_set(second)
     assert reveal(first.outputs) == reveal(second.outputs)
-    assert len(first.resources) == 9
+    assert len(first.resources) == 10
 
 
 def test_bad_config_is_refused_before_any_resource_is_declared() -> None:

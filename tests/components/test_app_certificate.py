@@ -22,6 +22,7 @@ def test_key_and_certificate_follow_config() -> None:
         {
             "certificate.keySize": "3072",
             "certificate.validityDays": "90",
+            "certificate.rotationDays": "30",
             "certificate.subject": "exo-automation",
         }
     )
@@ -33,7 +34,7 @@ def test_key_and_certificate_follow_config() -> None:
 
 
 def test_credential_is_the_generated_certificate_within_its_validity() -> None:
-    run = run_stack({"certificate.validityDays": "30"})
+    run = run_stack({"certificate.validityDays": "30", "certificate.rotationDays": "10"})
     credential = run.one(CREDENTIAL)
     inputs = reveal(credential.inputs)
     assert inputs["type"] == "AsymmetricX509Cert"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -13,11 +14,16 @@ import pytest
 from exoctl.errors import EXIT_USAGE
 from tests.conftest import PROJECT_ROOT
 
+NOW = "2026-11-22T09:30:00Z"
 
-def exoctl(*args: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess[str]:
+
+def exoctl(
+    *args: str, cwd: Path = PROJECT_ROOT, now: str = NOW
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "exoctl", *args],
         cwd=cwd,
+        env={**os.environ, "EXO_CBA_NOW": now},
         capture_output=True,
         text=True,
         timeout=120,
@@ -53,7 +59,8 @@ def test_plan_json_for_the_example_stack() -> None:
     assert plan["outputs"]["tenantId"] == "00000000-0000-0000-0000-000000000000"
     # Secrets never printed.
     assert plan["outputs"]["privateKeyPem"] == "[secret]"
-    assert by_name["exo-cert-credential"]["inputs"]["value"] == "[secret]"
+    (credential,) = [r for r in plan["resources"] if r["type"].endswith("ApplicationCertificate")]
+    assert credential["inputs"]["value"] == "[secret]"
     assert "PRIVATE KEY" not in result.stdout
     assert [r["urn"] for r in plan["resources"]] == sorted(r["urn"] for r in plan["resources"])
 
@@ -107,7 +114,7 @@ def test_stack_values_override_project_defaults(project: Path) -> None:
         {"name": "Global Reader", "templateId": "f2ef992c-3afb-46b9-b7cf-a126ee74c451"}
     ]
     # Project defaults applied: validityDays 365.
-    cert = next(r for r in plan["resources"] if r["name"] == "exo-cert-cert")
+    cert = next(r for r in plan["resources"] if r["type"].endswith("SelfSignedCert"))
     assert cert["inputs"]["validityPeriodHours"] == 365 * 24
 
 

@@ -1,0 +1,136 @@
+"""Certificate rotation as desired state: which generations should exist now.
+
+Time is cut into rotation windows of `rotationDays`, counted from the Unix epoch
+(UTC). A *generation* is named by the start date of the window it was created
+in and becomes active at once. The set of generations to declare is a pure
+function of the current window and the previous run's ledger (the stack output
+`rotationLedger`), so that:
+
+1. the active certificate always has at least rotationDays of validity left;
+2. the previously active one stays registered (and valid) for at least
+   rotationDays after a new one becomes active;
+3. a run inside the same window changes nothing, and a window boundary adds one
+   generation and retires at most one;
+4. no run ever retires the generation that was active before it, whatever the gap.
+
+Guarantees 1 and 2 hold for any run pattern with at most rotationDays between
+runs if validityDays >= 3 * rotationDays. That factor is a bound, not a choice:
+a generation created at the start of a window can stay active until the end of
+the next one (runs may be almost rotationDays apart and the first run of a
+window may come late), and must then stay valid rotationDays longer, 3 windows
+in all. tests/components/test_rotation.py replays years of runs against all
+four guarantees and shows a schedule at validityDays / 2 failing guarantee 2.
+
+Guarantee 4 needs memory: the calendar alone cannot know which generation was
+active before a long gap. The ledger is read back from the stack's own outputs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+
+EPOCH = dt.date(1970, 1, 1)
+NOW_VARIABLE = "EXO_CBA_NOW"
+# validityDays / rotationDays must be at least this (see the module docstring).
+OVERLAP_FACTOR = 3
+
+
+class NowError(pulumi.RunError):
+    """EXO_CBA_NOW is set but unreadable (RunError: Pulumi prints it without a traceback)."""
+
+
+def current_time(environ: Mapping[str, str] | None = None) -> dt.datetime:
+    """Now in UTC, or the moment EXO_CBA_NOW names (ISO 8601) to rehearse a rotation.
+
+    This is the program's only use of the clock: it picks the rotation window.
+    """
+    env = os.environ if environ is None else environ
+    text = env.get(NOW_VARIABLE, "").strip()
+    if not text:
+        return dt.datetime.now(dt.UTC)
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise NowError(
+            f"{NOW_VARIABLE}: {text!r} is not an ISO 8601 date or time; "
+            "allowed: e.g. 2027-03-01 or 2027-03-01T12:00:00Z"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)
+
+
+def window_start(moment: dt.datetime, rotation_days: int) -> dt.date:
+    """Start date (UTC) of the rotation window that contains `moment`."""
+    days = (moment.astimezone(dt.UTC).date() - EPOCH).days
+    return EPOCH + dt.timedelta(days=days - days % rotation_days)
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """Which generations exist and which one is active; exported as `rotationLedger`."""
+
+    generations: tuple[dt.date, ...]
+    active: dt.date
+    rotation_days: int
+
+    def to_output(self) -> dict[str, object]:
+        return {
+            "rotationDays": self.rotation_days,
+            "generations": [g.isoformat() for g in self.generations],
+            "active": self.active.isoformat(),
+        }
+
+    @classmethod
+    def from_output(cls, value: object) -> Ledger | None:
+        """Parse a previous run's output; None when there was none.
+
+        A ledger that is present but malformed raises ValueError rather than
+        being treated as absent: treating it as absent would retire every
+        generation the stack holds.
+        """
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise ValueError(f"rotationLedger is not an object: {value!r}")
+        try:
+            generations = tuple(sorted(dt.date.fromisoformat(g) for g in value["generations"]))
+            active = dt.date.fromisoformat(value["active"])
+            rotation_days = int(value["rotationDays"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"rotationLedger is malformed: {error}") from None
+        if active not in generations:
+            raise ValueError("rotationLedger: the active generation is not among generations")
+        return cls(generations, active, rotation_days)
+
+
+def plan_generations(previous: Ledger | None, now: dt.datetime, rotation_days: int) -> Ledger:
+    """The generations to declare in this run, given the last run's ledger."""
+    window = window_start(now, rotation_days)
+    if previous is None:
+        return Ledger((window,), window, rotation_days)
+    active = previous.active
+    if window <= active:
+        # Same window, or the clock moved back (EXO_CBA_NOW rehearsal): no change.
+        return Ledger(previous.generations, active, rotation_days)
+
+    keep = {window, active}
+    older = [g for g in previous.generations if g < active]
+    if older:
+        predecessor = older[-1]
+        # The predecessor stopped being active when `active` took over, at the
+        # latest by the end of the window `active` was created in; it stays
+        # registered for a full rotation period after that.
+        handover_deadline = active + dt.timedelta(days=previous.rotation_days)
+        if window < handover_deadline + dt.timedelta(days=rotation_days):
+            keep.add(predecessor)
+    return Ledger(tuple(sorted(keep)), window, rotation_days)
+
+
+def generation_name(generation: dt.date) -> str:
+    return generation.strftime("%Y%m%d")
