@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from exoctl.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, ExoctlError
 
@@ -15,7 +16,14 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line and exits with EXIT_USAGE."""
+    """argparse, but a usage error is one line and exits with EXIT_USAGE.
+
+    Abbreviations are off: `--password x` must not silently mean `--password-env x`.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise ExoctlError(f"{self.prog}: {message} (see --help)", EXIT_USAGE)
@@ -31,6 +39,69 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     else:
         print(plan.render_text(document))
     return EXIT_OK
+
+
+def _cmd_export_pfx(args: argparse.Namespace) -> int:
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from components.certs import thumbprint
+    from exoctl import pfx
+
+    if args.stack is None and not (args.cert and args.key):
+        raise ExoctlError("export-pfx needs --stack NAME, or both --cert and --key", EXIT_USAGE)
+    if args.stack is not None and (args.cert or args.key):
+        raise ExoctlError("export-pfx takes --stack or --cert/--key, not both", EXIT_USAGE)
+    password = pfx.read_password(args.password_env)
+    if args.out.exists() and not args.force:
+        raise ExoctlError(f"{args.out} exists; pass --force to replace it", EXIT_USAGE)
+
+    app_id, organization = args.app_id or "<appId>", args.organization or "<organization>"
+    if args.stack is not None:
+        from exoctl import automation
+
+        outputs = automation.stack_outputs(args.project_dir, args.stack)
+        if "privateKeyPem" not in outputs:
+            raise ExoctlError(
+                f"stack {args.stack!r} exports no privateKeyPem (bring-your-own certificates "
+                "keep the key outside Pulumi; use --cert and --key)",
+                EXIT_USAGE,
+            )
+        certificate = pfx.load_certificate(outputs["certificatePem"], "output certificatePem")
+        key = pfx.load_private_key(outputs["privateKeyPem"], "output privateKeyPem")
+        app_id = args.app_id or outputs.get("appId", app_id)
+        organization = args.organization or outputs.get("organization", organization)
+    else:
+        certificate = pfx.load_certificate(_read(args.cert), str(args.cert))
+        key = pfx.load_private_key(_read(args.key), str(args.key))
+
+    pfx.check_pair(certificate, key)
+    data = pfx.build_pfx(certificate, key, password, legacy=args.legacy)
+    pfx.write_private_file(args.out, data, force=args.force)
+
+    print_thumbprint = thumbprint(certificate.public_bytes(Encoding.PEM))
+    kind = "legacy 3DES / SHA-1 MAC" if args.legacy else "AES-256 / SHA-256 MAC"
+    name = args.out.name
+    print(
+        f"Wrote {args.out} ({kind}, mode 0600): certificate {print_thumbprint}, valid until "
+        f"{certificate.not_valid_after_utc:%Y-%m-%d}.\n"
+        "\nPowerShell 7 on Linux or macOS (or Windows without the store):\n"
+        f"  Connect-ExchangeOnline -CertificateFilePath ./{name} "
+        f"-CertificatePassword (Read-Host -AsSecureString) -AppId {app_id} "
+        f"-Organization {organization}\n"
+        "\nWindows, certificate store and thumbprint:\n"
+        f"  Import-PfxCertificate -FilePath .\\{name} -CertStoreLocation Cert:\\CurrentUser\\My "
+        "-Password (Read-Host -AsSecureString)\n"
+        f"  Connect-ExchangeOnline -CertificateThumbprint {print_thumbprint} -AppId {app_id} "
+        f"-Organization {organization}"
+    )
+    return EXIT_OK
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise ExoctlError(f"cannot read {path}: {error.strerror}", EXIT_USAGE) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,6 +125,29 @@ def build_parser() -> argparse.ArgumentParser:
         "with EXO_CBA_NOW (default: plan a first deployment)",
     )
     plan.set_defaults(handler=_cmd_plan)
+
+    export = commands.add_parser(
+        "export-pfx", help="write the active certificate and key as a password-protected PFX"
+    )
+    export.add_argument("--stack", help="read certificatePem/privateKeyPem from this stack")
+    export.add_argument("--cert", type=Path, help="PEM certificate (offline form)")
+    export.add_argument("--key", type=Path, help="PEM private key (offline form)")
+    export.add_argument("--out", type=Path, required=True, help="PFX file to create (mode 0600)")
+    export.add_argument(
+        "--password-env",
+        required=True,
+        metavar="VAR",
+        help="environment variable holding the PFX password (never pass it as an argument)",
+    )
+    export.add_argument(
+        "--legacy",
+        action="store_true",
+        help="3DES with a SHA-1 MAC for Windows Server 2016/2012 R2 and Windows 10 before 1709",
+    )
+    export.add_argument("--force", action="store_true", help="replace an existing --out file")
+    export.add_argument("--app-id", help="for the printed Connect-ExchangeOnline line")
+    export.add_argument("--organization", help="for the printed Connect-ExchangeOnline line")
+    export.set_defaults(handler=_cmd_export_pfx)
     return parser
 
 

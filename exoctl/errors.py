@@ -7,11 +7,10 @@ from __future__ import annotations
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1  # a bug in exoctl; still one line, set EXOCTL_DEBUG=1 for the traceback
-EXIT_USAGE = 2  # bad flags, missing or unreadable files, config the program refuses
+EXIT_USAGE = 2  # an error to fix: bad flags, unreadable files, refused config, Pulumi CLI failure
 EXIT_DRIFT = 3  # drift / audit findings: the tenant differs from what was declared
 EXIT_PENDING = 4  # changes pending or a rotation is due; nothing is wrong in the tenant
 EXIT_VERIFY_FAILED = 5  # the deployed credential does not work end to end
-EXIT_PULUMI = 6  # the Pulumi CLI failed or is missing
 
 
 class ExoctlError(Exception):

@@ -239,3 +239,14 @@ def fixed_now(monkeypatch: pytest.MonkeyPatch) -> dt.datetime:
     """The program reads the clock once, for the rotation window; pin it."""
     monkeypatch.setenv("EXO_CBA_NOW", rfc3339(MOCK_CLOCK))
     return MOCK_CLOCK
+
+
+@pytest.fixture
+def cloud(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Entra ID and Exchange Online stand-ins on local HTTPS, trusted through
+    REQUESTS_CA_BUNDLE (which requests, and so MSAL, honour over session settings)."""
+    from tests.fakes.entra import FakeMicrosoftCloud
+
+    with FakeMicrosoftCloud(TENANT_ID, INITIAL_DOMAIN, tmp_path) as fake:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(fake.ca_bundle))
+        yield fake

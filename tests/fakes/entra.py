@@ -1,0 +1,343 @@
+"""A local HTTPS stand-in for Entra ID's token endpoint and Exchange's admin REST API.
+
+It behaves the way the real services do where exo-cba depends on it:
+- OpenID discovery at `{authority}/v2.0/.well-known/openid-configuration`;
+- client credentials with a certificate: the client assertion's signature is
+  verified against the certificates registered on the app, found by `x5t` or
+  `x5t#S256`; an unknown key answers AADSTS700027, a wrong audience AADSTS500011;
+- access tokens are JWTs (v1 claims: aud, tid, appid, appidacr, roles, wids)
+  signed with the stand-in's own key; `roles` holds only consented app roles,
+  `wids` the directory roles plus the id every service principal token carries;
+- `POST /adminapi/beta/{org}/InvokeCommand` answers 401 without Exchange.ManageAsApp
+  and 403 without a directory role, as practitioners report Exchange does.
+
+TLS comes from a trustme CA; point `REQUESTS_CA_BUNDLE` at `ca_bundle`.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import ssl
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import jwt
+import trustme
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from components.wellknown import DEFAULT_SP_WID, EXCHANGE_MANAGE_AS_APP_ROLE_NAME
+
+EXCHANGE_AUDIENCE = "https://outlook.office365.com"
+
+
+def _b64decode(value: object) -> bytes | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except ValueError:
+        return None
+
+
+@dataclass
+class RegisteredApp:
+    client_id: str
+    service_principal_id: str
+    certificates: list[x509.Certificate] = field(default_factory=list)
+    app_roles: dict[str, set[str]] = field(default_factory=dict)
+    """Consented app roles by resource audience (admin consent = app role assignment)."""
+    directory_roles: set[str] = field(default_factory=set)
+    """Template ids of assigned directory roles."""
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+class FakeMicrosoftCloud:
+    """Entra ID + Exchange Online for one tenant, on https://127.0.0.1:<port>."""
+
+    def __init__(self, tenant_id: str, organization: str, tmp_dir: Path) -> None:
+        self.tenant_id = tenant_id
+        self.organization = organization
+        self.apps: dict[str, RegisteredApp] = {}
+        self.requests: list[Request] = []
+        self.exchange_status: int | None = None
+        """Force an Exchange answer (e.g. 429, 500); None = decide from the token."""
+        self.accepted_domains = [organization, "contoso.com"]
+        self._signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self._ca = trustme.CA()
+        server_cert = self._ca.issue_cert("127.0.0.1", "localhost")
+        self.ca_bundle = tmp_dir / "fake-cloud-ca.pem"
+        self._ca.cert_pem.write_to_path(str(self.ca_bundle))
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        server_cert.configure_cert(context)
+        handler = self._handler_class()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+        self.port = self._server.server_address[1]
+        self.base_url = f"https://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    # ------------------------------------------------------------- lifecycle
+    def __enter__(self) -> FakeMicrosoftCloud:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def register(self, app: RegisteredApp) -> RegisteredApp:
+        self.apps[app.client_id] = app
+        return app
+
+    @property
+    def token_endpoint(self) -> str:
+        return f"{self.base_url}/{self.tenant_id}/oauth2/v2.0/token"
+
+    def public_key_pem(self) -> bytes:
+        return self._signing_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+
+    # ------------------------------------------------------------- behaviour
+    def _discovery(self, tenant: str) -> tuple[int, dict[str, Any]]:
+        base = f"{self.base_url}/{tenant}"
+        return 200, {
+            "issuer": f"{base}/v2.0",
+            "token_endpoint": f"{base}/oauth2/v2.0/token",
+            "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+            "jwks_uri": f"{base}/discovery/v2.0/keys",
+            "response_types_supported": ["code", "id_token", "token"],
+            "tenant_region_scope": "EU",
+        }
+
+    @staticmethod
+    def _error(status: int, code: str, description: str) -> tuple[int, dict[str, Any]]:
+        return status, {
+            "error": code,
+            "error_description": description,
+            "error_codes": [int(description.split(":")[0].removeprefix("AADSTS"))],
+            "trace_id": str(uuid.uuid4()),
+            "correlation_id": str(uuid.uuid4()),
+        }
+
+    def _token(self, tenant: str, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        if tenant not in (self.tenant_id, self.organization):
+            return self._error(400, "invalid_request", f"AADSTS90002: Tenant '{tenant}' not found.")
+        if form.get("grant_type") != "client_credentials":
+            return self._error(400, "unsupported_grant_type", "AADSTS70003: unsupported grant.")
+        client_id = form.get("client_id", "")
+        app = self.apps.get(client_id)
+        if app is None:
+            return self._error(
+                400,
+                "unauthorized_client",
+                f"AADSTS700016: Application with identifier '{client_id}' was not found "
+                f"in the directory '{tenant}'.",
+            )
+        if "client_secret" in form:
+            return self._error(401, "invalid_client", "AADSTS7000215: Invalid client secret.")
+        assertion = form.get("client_assertion")
+        if not assertion:
+            return self._error(400, "invalid_request", "AADSTS900144: client_assertion missing.")
+        header = jwt.get_unverified_header(assertion)
+        certificate = self._find_certificate(app, header)
+        if certificate is None:
+            used = header.get("x5t#S256") or header.get("x5t") or "none"
+            return self._error(
+                401,
+                "invalid_client",
+                "AADSTS700027: Client assertion contains an invalid signature. "
+                f"[Reason - The key was not found., Thumbprint of key used by client: '{used}']",
+            )
+        try:
+            claims = jwt.decode(
+                assertion,
+                certificate.public_key(),
+                algorithms=["RS256", "PS256"],
+                audience=self.token_endpoint,
+                options={"require": ["exp", "aud", "iss", "sub", "jti"]},
+            )
+        except jwt.InvalidAudienceError:
+            return self._error(401, "invalid_client", "AADSTS700027: invalid audience.")
+        except jwt.InvalidSignatureError:
+            return self._error(
+                401,
+                "invalid_client",
+                "AADSTS700027: Client assertion contains an invalid signature.",
+            )
+        except jwt.ExpiredSignatureError:
+            return self._error(401, "invalid_client", "AADSTS700024: Client assertion is expired.")
+        if claims["iss"] != client_id or claims["sub"] != client_id:
+            return self._error(
+                401, "invalid_client", "AADSTS700023: iss/sub must be the client id."
+            )
+        now = dt.datetime.now(dt.UTC)
+        if not certificate.not_valid_before_utc <= now < certificate.not_valid_after_utc:
+            return self._error(401, "invalid_client", "AADSTS700027: the key has expired.")
+
+        scope = form.get("scope", "")
+        if not scope.endswith("/.default"):
+            return self._error(400, "invalid_scope", "AADSTS1002012: scope must be /.default.")
+        audience = scope.removesuffix("/.default")
+        if audience != EXCHANGE_AUDIENCE:
+            return self._error(
+                400,
+                "invalid_resource",
+                f"AADSTS500011: The resource principal named {audience} was not found.",
+            )
+        issued = int(time.time())
+        token_claims = {
+            "aud": audience,
+            "iss": f"https://sts.windows.net/{self.tenant_id}/",
+            "iat": issued,
+            "nbf": issued,
+            "exp": issued + 3599,
+            "tid": self.tenant_id,
+            "appid": client_id,
+            "appidacr": "2",
+            "oid": app.service_principal_id,
+            "sub": app.service_principal_id,
+            "idtyp": "app",
+            "ver": "1.0",
+            "wids": sorted(app.directory_roles | {DEFAULT_SP_WID}),
+        }
+        roles = sorted(app.app_roles.get(audience, set()))
+        if roles:
+            token_claims["roles"] = roles
+        token = jwt.encode(token_claims, self._signing_key, algorithm="RS256")
+        return 200, {
+            "token_type": "Bearer",
+            "expires_in": 3599,
+            "ext_expires_in": 3599,
+            "access_token": token,
+        }
+
+    @staticmethod
+    def _find_certificate(app: RegisteredApp, header: dict[str, Any]) -> x509.Certificate | None:
+        """Look the key up by thumbprint header; clients pad base64url or not."""
+        sha256 = _b64decode(header.get("x5t#S256"))
+        sha1 = _b64decode(header.get("x5t"))
+        for certificate in app.certificates:
+            der = certificate.public_bytes(serialization.Encoding.DER)
+            if sha256 is not None and sha256 == hashlib.sha256(der).digest():
+                return certificate
+            if sha1 is not None and sha1 == hashlib.sha1(der, usedforsecurity=False).digest():
+                return certificate
+        return None
+
+    def _invoke_command(
+        self, organization: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, Any]]:
+        if self.exchange_status is not None:
+            return self.exchange_status, {"error": {"code": str(self.exchange_status)}}
+        if organization not in (self.organization, self.tenant_id):
+            return 404, {"error": {"code": "NotFound", "message": "organization not found"}}
+        authorization = headers.get("authorization", "")
+        if not authorization.startswith("Bearer "):
+            return 401, {"error": {"code": "Unauthorized", "message": "no bearer token"}}
+        try:
+            claims = jwt.decode(
+                authorization.removeprefix("Bearer "),
+                self._signing_key.public_key(),
+                algorithms=["RS256"],
+                audience=EXCHANGE_AUDIENCE,
+            )
+        except jwt.PyJWTError as error:
+            return 401, {"error": {"code": "Unauthorized", "message": str(error)}}
+        if EXCHANGE_MANAGE_AS_APP_ROLE_NAME not in claims.get("roles", []):
+            return 401, {"error": {"code": "Unauthorized", "message": "missing app role"}}
+        app = self.apps.get(claims.get("appid", ""))
+        if app is None or not (set(claims.get("wids", [])) - {DEFAULT_SP_WID}):
+            return 403, {
+                "error": {
+                    "code": "Forbidden",
+                    "message": "The role assigned to application isn't supported",
+                }
+            }
+        request = json.loads(body or b"{}")
+        cmdlet = request.get("CmdletInput", {}).get("CmdletName")
+        if cmdlet == "Get-AcceptedDomain":
+            return 200, {
+                "@odata.context": (
+                    f"{self.base_url}/adminapi/beta/{organization}/$metadata#Collection"
+                ),
+                "value": [
+                    {"DomainName": d, "Default": i == 1, "DomainType": "Authoritative"}
+                    for i, d in enumerate(self.accepted_domains)
+                ],
+            }
+        if cmdlet == "Get-OrganizationConfig":
+            return 200, {"value": [{"Name": self.organization, "IsDehydrated": False}]}
+        return 400, {"error": {"code": "BadRequest", "message": f"unknown cmdlet {cmdlet}"}}
+
+    # ------------------------------------------------------------- HTTP plumbing
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        cloud = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                return
+
+            def _reply(self, status: int, document: dict[str, Any]) -> None:
+                data = json.dumps(document).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _record(self, body: bytes) -> None:
+                cloud.requests.append(
+                    Request(
+                        self.command,
+                        self.path,
+                        {k.lower(): v for k, v in self.headers.items()},
+                        body,
+                    )
+                )
+
+            def do_GET(self) -> None:
+                self._record(b"")
+                parts = urlparse(self.path).path.strip("/").split("/")
+                if len(parts) == 4 and parts[1:] == ["v2.0", ".well-known", "openid-configuration"]:
+                    self._reply(*cloud._discovery(parts[0]))
+                    return
+                self._reply(404, {"error": "not_found", "path": self.path})
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                self._record(body)
+                parts = urlparse(self.path).path.strip("/").split("/")
+                if len(parts) == 4 and parts[1:] == ["oauth2", "v2.0", "token"]:
+                    form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+                    self._reply(*cloud._token(parts[0], form))
+                    return
+                if (
+                    len(parts) == 4
+                    and parts[:2] == ["adminapi", "beta"]
+                    and parts[3] == "InvokeCommand"
+                ):
+                    headers = {k.lower(): v for k, v in self.headers.items()}
+                    self._reply(*cloud._invoke_command(parts[2], headers, body))
+                    return
+                self._reply(404, {"error": "not_found", "path": self.path})
+
+        return Handler
