@@ -123,3 +123,44 @@ def test_bad_flag_is_one_line_exit_2() -> None:
     assert result.returncode == EXIT_USAGE
     assert "unrecognized arguments: --nope" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_rehearse_a_rotation_with_previous_outputs_and_exo_cba_now(tmp_path: Path) -> None:
+    """A reviewer replays the deployed ledger at a future date: one generation in, one out."""
+    deployed = {
+        "appId": "3f1c0e52-6a57-4b0e-9d41-8b1a2f6c7d90",
+        "rotationLedger": {
+            "rotationDays": 90,
+            "generations": ["2026-03-08", "2026-06-06", "2026-09-04"],
+            "active": "2026-09-04",
+        },
+    }
+    previous = tmp_path / "outputs.json"
+    previous.write_text(json.dumps(deployed))
+    same = exoctl("plan", "--json", "--previous", str(previous), now="2026-11-30T00:00:00Z")
+    assert same.returncode == 0, same.stderr
+    assert json.loads(same.stdout)["outputs"]["rotationLedger"] == deployed["rotationLedger"]
+
+    later = exoctl("plan", "--previous", str(previous), now="2026-12-03T06:00:00Z")
+    assert later.returncode == 0, later.stderr
+    assert "exo:index:AppCertificate  exo-cert-20261203" in later.stdout
+    assert "exo-cert-20260308" not in later.stdout
+    assert "exo-cert-20260606" in later.stdout and "exo-cert-20260904" in later.stdout
+    assert "Rotation: generation 2026-12-03 is active (every 90 days)" in later.stdout
+
+
+def test_unreadable_previous_outputs_is_one_line(tmp_path: Path) -> None:
+    broken = tmp_path / "outputs.json"
+    broken.write_text("{not json")
+    result = exoctl("plan", "--previous", str(broken))
+    assert result.returncode == EXIT_USAGE
+    assert result.stderr.startswith("exoctl: error: --previous") and result.stderr.count("\n") == 1
+
+
+def test_bad_exo_cba_now_is_one_line() -> None:
+    result = exoctl("plan", now="soon")
+    assert result.returncode == EXIT_USAGE
+    assert result.stderr == (
+        "exoctl: error: EXO_CBA_NOW: 'soon' is not an ISO 8601 date or time; "
+        "allowed: e.g. 2027-03-01 or 2027-03-01T12:00:00Z\n"
+    )
