@@ -26,7 +26,10 @@ organization = settings.organization or initial_domain()
 app = ExchangeOnlineApp(
     "exo",
     ExchangeOnlineAppArgs(
-        display_name=settings.display_name, roles=settings.roles, owners=settings.owners
+        display_name=settings.display_name,
+        roles=settings.roles,
+        owners=settings.owners,
+        protect=settings.protect,
     ),
 )
 credentials = CertificateCredentials(

@@ -64,6 +64,7 @@ KNOWN_KEYS = (
     "certificate.keySize",
     "certificate.subject",
     "certificate.publicCertificates",
+    "protect",
 )
 
 
@@ -98,6 +99,7 @@ class Settings:
     validity_days: int
     key_size: int
     subject: str
+    protect: bool = True
     rotation_days: int = DEFAULT_ROTATION_DAYS
     public_certificates: tuple[PublicCertificate, ...] = ()
     warnings: tuple[str, ...] = field(default=())
@@ -350,6 +352,7 @@ def load_settings(
         MAX_DISPLAY_NAME_LENGTH,
     )
     allow_global_administrator = reader.boolean("allowGlobalAdministrator", False)
+    protect = reader.boolean("protect", True)
     roles = _resolve_roles(reader, allow_global_administrator)
 
     # Pulumi.yaml declares "" as the default of optional strings (a key without a
@@ -430,6 +433,7 @@ def load_settings(
         validity_days=validity_days,
         key_size=key_size,
         subject=subject,
+        protect=protect,
         rotation_days=rotation_days,
         public_certificates=public_certificates,
         warnings=tuple(warnings),

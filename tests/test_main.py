@@ -75,3 +75,36 @@ def test_empty_roles_warns_and_declares_no_role_assignment() -> None:
     run = run_stack({"roles": "[]"})
     assert run.by_type("azuread:index/directoryRoleAssignment:DirectoryRoleAssignment") == []
     assert any("exo-cba:roles is empty" in w for w in run.warnings)
+
+
+def test_app_and_service_principal_are_protected_by_default() -> None:
+    run = run_stack()
+    protected = sorted(r.name for r in run.resources if r.protect)
+    assert protected == ["exo-app", "exo-sp"]
+
+
+def test_protect_false_leaves_destroy_unguarded() -> None:
+    run = run_stack({"protect": "false"})
+    assert [r.name for r in run.resources if r.protect] == []
+
+
+def test_destroy_cannot_touch_microsofts_service_principals() -> None:
+    """Everything destroy would delete is a resource; none of them is first-party."""
+    from components.wellknown import FIRST_PARTY_APP_IDS
+    from tests.conftest import TENANT_SERVICE_PRINCIPALS
+
+    run = run_stack({"roles": '["Exchange Administrator", "Global Reader"]'})
+    first_party_object_ids = {object_id for object_id, _ in TENANT_SERVICE_PRINCIPALS.values()}
+    for resource in run.resources:
+        inputs = reveal(resource.inputs)
+        assert inputs.get("clientId") not in FIRST_PARTY_APP_IDS, resource.name
+        assert "useExisting" not in inputs, resource.name
+        # A first-party object id may only be referenced (consent's resource), never managed.
+        for key, value in inputs.items():
+            if isinstance(value, str) and value in first_party_object_ids:
+                assert (resource.type, key) == (
+                    "azuread:index/appRoleAssignment:AppRoleAssignment",
+                    "resourceObjectId",
+                )
+    lookups = [a for t, a in run.mocks.calls if t.endswith("getServicePrincipal")]
+    assert lookups == [{"clientId": "00000002-0000-0ff1-ce00-000000000000"}]

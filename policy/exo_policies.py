@@ -1,0 +1,373 @@
+"""CrossGuard policies for stacks that hold Exchange Online app-only credentials.
+
+Kept apart from the pack's __main__.py: constructing a PolicyPack starts a gRPC
+server and blocks, so tests import this module and call the validate functions.
+
+Every message says what to do instead. All policies are MANDATORY: the app holds
+tenant-wide Exchange rights through client-credential sign-ins that MFA and
+Conditional Access do not cover.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+)
+
+# The pack runs from policy/ in this repository; the ids live in one place.
+_REPOSITORY = str(Path(__file__).resolve().parent.parent)
+if _REPOSITORY not in sys.path:
+    sys.path.append(_REPOSITORY)
+
+from components.wellknown import (  # noqa: E402
+    EXCHANGE_APP_ONLY_ROLES,
+    EXCHANGE_FULL_ACCESS_AS_APP_ROLE_ID,
+    EXCHANGE_MANAGE_AS_APP_ROLE_ID,
+    EXCHANGE_ONLINE_APP_ID,
+    FIRST_PARTY_APP_IDS,
+    GLOBAL_ADMINISTRATOR_TEMPLATE_ID,
+    MICROSOFT_GRAPH_APP_ID,
+    SIGN_IN_AUDIENCE_SINGLE_TENANT,
+)
+
+AZUREAD = "azuread:index/"
+APPLICATION = f"{AZUREAD}application:Application"
+APPLICATION_REGISTRATION = f"{AZUREAD}applicationRegistration:ApplicationRegistration"
+APPLICATION_API_ACCESS = f"{AZUREAD}applicationApiAccess:ApplicationApiAccess"
+APPLICATION_PASSWORD = f"{AZUREAD}applicationPassword:ApplicationPassword"
+APPLICATION_CERTIFICATE = f"{AZUREAD}applicationCertificate:ApplicationCertificate"
+SERVICE_PRINCIPAL = f"{AZUREAD}servicePrincipal:ServicePrincipal"
+SERVICE_PRINCIPAL_PASSWORD = f"{AZUREAD}servicePrincipalPassword:ServicePrincipalPassword"
+SERVICE_PRINCIPAL_GRANT = (
+    f"{AZUREAD}servicePrincipalDelegatedPermissionGrant:ServicePrincipalDelegatedPermissionGrant"
+)
+APP_ROLE_ASSIGNMENT = f"{AZUREAD}appRoleAssignment:AppRoleAssignment"
+DIRECTORY_ROLE_ASSIGNMENT = f"{AZUREAD}directoryRoleAssignment:DirectoryRoleAssignment"
+DIRECTORY_ROLE_MEMBER = f"{AZUREAD}directoryRoleMember:DirectoryRoleMember"
+DIRECTORY_ROLE_ELIGIBILITY = (
+    f"{AZUREAD}directoryRoleEligibilityScheduleRequest:DirectoryRoleEligibilityScheduleRequest"
+)
+TLS_PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
+TLS_SELF_SIGNED_CERT = "tls:index/selfSignedCert:SelfSignedCert"
+
+MIN_RSA_BITS = 2048
+DEFAULT_MAX_VALIDITY_DAYS = 730
+
+_HONOURED_ROLES = {role.template_id: role.name for role in EXCHANGE_APP_ONLY_ROLES}
+_PERMISSION_NAMES = {
+    EXCHANGE_MANAGE_AS_APP_ROLE_ID: "Exchange.ManageAsApp",
+    EXCHANGE_FULL_ACCESS_AS_APP_ROLE_ID: "full_access_as_app",
+}
+
+Validate = Callable[[ResourceValidationArgs, ReportViolation], None]
+
+
+def _config(args: ResourceValidationArgs, key: str, default: Any) -> Any:
+    value = args.get_config().get(key)
+    return default if value is None else value
+
+
+# ------------------------------------------------------------------ no secrets
+
+
+def validate_no_client_secrets(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type in (APPLICATION_PASSWORD, SERVICE_PRINCIPAL_PASSWORD):
+        report(
+            f"{args.name}: client secrets are not allowed on this app. Sign in with a "
+            "certificate (azuread.ApplicationCertificate) and remove the password resource."
+        )
+    elif args.resource_type == APPLICATION and args.props.get("password"):
+        report(
+            f"{args.name}: the application declares a password block. Remove it and use a "
+            "certificate (azuread.ApplicationCertificate) instead."
+        )
+
+
+# ------------------------------------------------------------------ directory roles
+
+
+def validate_exchange_roles_only(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    allowed = ", ".join(_HONOURED_ROLES.values())
+    if args.resource_type == DIRECTORY_ROLE_MEMBER:
+        report(
+            f"{args.name}: DirectoryRoleMember targets an activated role's object id. Use "
+            "azuread.DirectoryRoleAssignment with the role's template id."
+        )
+        return
+    if args.resource_type == DIRECTORY_ROLE_ASSIGNMENT:
+        role_id = str(args.props.get("roleId", "")).lower()
+    elif args.resource_type == DIRECTORY_ROLE_ELIGIBILITY:
+        role_id = str(args.props.get("roleDefinitionId", "")).lower()
+    else:
+        return
+    if role_id not in _HONOURED_ROLES:
+        report(
+            f"{args.name}: role {role_id or '(none)'} is not one Exchange Online app-only "
+            f"access honours. Use one of: {allowed}."
+        )
+    elif role_id == GLOBAL_ADMINISTRATOR_TEMPLATE_ID and not _config(
+        args, "allowGlobalAdministrator", False
+    ):
+        report(
+            f"{args.name}: Global Administrator gives this certificate the whole tenant. Use "
+            "Exchange Administrator, or set allowGlobalAdministrator in the policy config."
+        )
+
+
+# ------------------------------------------------------------------ keys and certificates
+
+
+def _pem_certificate(value: Any) -> Any:
+    if not isinstance(value, str) or "BEGIN CERTIFICATE" not in value:
+        return None
+    from cryptography import x509
+
+    try:
+        return x509.load_pem_x509_certificate(value.encode())
+    except ValueError:
+        return None
+
+
+def validate_rsa_keys(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type == TLS_PRIVATE_KEY:
+        algorithm = args.props.get("algorithm")
+        if algorithm != "RSA":
+            report(
+                f"{args.name}: {algorithm} keys cannot sign in to Exchange Online app-only. "
+                f"Use algorithm RSA with rsaBits of at least {MIN_RSA_BITS}."
+            )
+            return
+        bits = int(args.props.get("rsaBits") or MIN_RSA_BITS)  # the provider defaults to 2048
+        if bits < MIN_RSA_BITS:
+            report(f"{args.name}: {bits}-bit RSA is too weak. Use rsaBits {MIN_RSA_BITS} or more.")
+    elif args.resource_type == APPLICATION_CERTIFICATE:
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        certificate = _pem_certificate(args.props.get("value"))
+        if certificate is None:
+            return  # unknown until apply, or DER/base64: checked where the key is made
+        key = certificate.public_key()
+        if not isinstance(key, rsa.RSAPublicKey):
+            report(f"{args.name}: the certificate's key is not RSA; register an RSA certificate.")
+        elif key.key_size < MIN_RSA_BITS:
+            report(
+                f"{args.name}: the certificate has a {key.key_size}-bit key; register one "
+                f"of at least {MIN_RSA_BITS} bits."
+            )
+
+
+def _parse_time(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def validate_certificate_lifetime(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    max_days = int(_config(args, "maxValidityDays", DEFAULT_MAX_VALIDITY_DAYS))
+    advice = f"Use at most {max_days} days and let the stack rotate (certificate.rotationDays)."
+    if args.resource_type == TLS_SELF_SIGNED_CERT:
+        hours = args.props.get("validityPeriodHours")
+        if isinstance(hours, (int, float)) and hours > max_days * 24:
+            report(f"{args.name}: the certificate is valid for {int(hours) // 24} days. {advice}")
+    elif args.resource_type == APPLICATION_CERTIFICATE:
+        start = _parse_time(args.props.get("startDate"))
+        end = _parse_time(args.props.get("endDate"))
+        certificate = _pem_certificate(args.props.get("value"))
+        if certificate is not None:
+            start = start or certificate.not_valid_before_utc
+            end = end or certificate.not_valid_after_utc
+        if start and end and (end - start).days > max_days:
+            report(f"{args.name}: the credential is valid for {(end - start).days} days. {advice}")
+
+
+# ------------------------------------------------------------------ tenancy
+
+
+def validate_single_tenant(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type not in (APPLICATION, APPLICATION_REGISTRATION):
+        return
+    audience = args.props.get("signInAudience") or SIGN_IN_AUDIENCE_SINGLE_TENANT
+    if audience != SIGN_IN_AUDIENCE_SINGLE_TENANT:
+        report(
+            f"{args.name}: signInAudience {audience} lets other tenants sign in to this app. "
+            f"Set signInAudience to {SIGN_IN_AUDIENCE_SINGLE_TENANT}."
+        )
+
+
+def validate_no_first_party_service_principals(
+    args: ResourceValidationArgs, report: ReportViolation
+) -> None:
+    if args.resource_type != SERVICE_PRINCIPAL:
+        return
+    client_id = str(args.props.get("clientId", "")).lower()
+    if client_id in FIRST_PARTY_APP_IDS:
+        report(
+            f"{args.name}: {client_id} is Microsoft's own service principal; as a resource, a "
+            "destroy deletes it from the tenant (pulumi-azuread #2045), use_existing or not. "
+            "Look it up with azuread.get_service_principal instead."
+        )
+
+
+# ------------------------------------------------------------------ API permissions
+
+
+def _permission_problem(
+    args: ResourceValidationArgs, resource_app_id: str, role_id: str, kind: str
+) -> str | None:
+    allow_graph = _config(args, "allowMicrosoftGraph", False)
+    allow_full_access = _config(args, "allowFullAccessAsApp", False)
+    if resource_app_id == EXCHANGE_ONLINE_APP_ID:
+        if role_id == EXCHANGE_MANAGE_AS_APP_ROLE_ID and kind == "Role":
+            return None
+        if role_id == EXCHANGE_FULL_ACCESS_AS_APP_ROLE_ID and allow_full_access:
+            return None
+        name = _PERMISSION_NAMES.get(role_id, role_id)
+        return (
+            f"{name} ({kind}) on Office 365 Exchange Online is more than this app needs; "
+            "request only Exchange.ManageAsApp (or set allowFullAccessAsApp in the policy "
+            "config for full_access_as_app)"
+        )
+    if resource_app_id == MICROSOFT_GRAPH_APP_ID:
+        if allow_graph:
+            return None
+        return (
+            "Microsoft Graph permissions are not needed for Exchange Online PowerShell; remove "
+            "them (or set allowMicrosoftGraph in the policy config)"
+        )
+    return (
+        f"permissions on {resource_app_id} are not needed; request only Exchange.ManageAsApp "
+        "on Office 365 Exchange Online"
+    )
+
+
+def validate_exchange_permission_only(
+    args: ResourceValidationArgs, report: ReportViolation
+) -> None:
+    if args.resource_type in (APPLICATION, APPLICATION_API_ACCESS):
+        if args.resource_type == APPLICATION:
+            blocks = args.props.get("requiredResourceAccesses") or []
+        else:
+            blocks = [
+                {
+                    "resourceAppId": args.props.get("apiClientId"),
+                    "resourceAccesses": [
+                        {"id": role, "type": "Role"} for role in args.props.get("roleIds") or []
+                    ]
+                    + [
+                        {"id": scope, "type": "Scope"} for scope in args.props.get("scopeIds") or []
+                    ],
+                }
+            ]
+        for block in blocks:
+            resource_app_id = str(block.get("resourceAppId", "")).lower()
+            for access in block.get("resourceAccesses") or []:
+                problem = _permission_problem(
+                    args, resource_app_id, str(access.get("id", "")).lower(), access.get("type")
+                )
+                if problem:
+                    report(f"{args.name}: {problem}.")
+    elif args.resource_type == APP_ROLE_ASSIGNMENT:
+        role_id = str(args.props.get("appRoleId", "")).lower()
+        if role_id == EXCHANGE_FULL_ACCESS_AS_APP_ROLE_ID and not _config(
+            args, "allowFullAccessAsApp", False
+        ):
+            report(
+                f"{args.name}: consent to full_access_as_app gives every mailbox. Assign only "
+                "Exchange.ManageAsApp (or set allowFullAccessAsApp in the policy config)."
+            )
+        elif role_id not in (
+            EXCHANGE_MANAGE_AS_APP_ROLE_ID,
+            EXCHANGE_FULL_ACCESS_AS_APP_ROLE_ID,
+        ) and not _config(args, "allowMicrosoftGraph", False):
+            report(
+                f"{args.name}: app role {role_id} is not Exchange.ManageAsApp. Consent only "
+                "to Exchange.ManageAsApp on Office 365 Exchange Online."
+            )
+    elif args.resource_type == SERVICE_PRINCIPAL_GRANT:
+        report(
+            f"{args.name}: delegated permission grants are not needed for app-only access; "
+            "remove it."
+        )
+
+
+# ------------------------------------------------------------------ the policies
+
+
+def _policy(
+    name: str,
+    description: str,
+    validate: Validate,
+    config: Mapping[str, Mapping[str, Any]] | None = None,
+) -> ResourceValidationPolicy:
+    return ResourceValidationPolicy(
+        name=name,
+        description=description,
+        validate=validate,
+        enforcement_level=EnforcementLevel.MANDATORY,
+        config_schema=PolicyConfigSchema(properties=dict(config)) if config else None,
+    )
+
+
+POLICIES: list[ResourceValidationPolicy] = [
+    _policy(
+        "no-client-secrets",
+        "No client secrets on the app or its service principal; certificates only.",
+        validate_no_client_secrets,
+    ),
+    _policy(
+        "exchange-app-only-roles",
+        "Directory roles only from those Exchange Online app-only access honours; "
+        "Global Administrator only when allowed.",
+        validate_exchange_roles_only,
+        {"allowGlobalAdministrator": {"type": "boolean", "default": False}},
+    ),
+    _policy(
+        "rsa-keys-2048",
+        "RSA keys of at least 2048 bits; ECDSA cannot sign in to Exchange app-only.",
+        validate_rsa_keys,
+    ),
+    _policy(
+        "certificate-lifetime",
+        "Certificates and key credentials valid for at most maxValidityDays (default 730).",
+        validate_certificate_lifetime,
+        {
+            "maxValidityDays": {
+                "type": "integer",
+                "default": DEFAULT_MAX_VALIDITY_DAYS,
+                "minimum": 1,
+            }
+        },
+    ),
+    _policy(
+        "single-tenant-apps",
+        "Apps are single tenant (signInAudience AzureADMyOrg).",
+        validate_single_tenant,
+    ),
+    _policy(
+        "no-first-party-service-principals",
+        "Microsoft's own service principals (Exchange Online, Graph, ...) are never resources.",
+        validate_no_first_party_service_principals,
+    ),
+    _policy(
+        "exchange-manage-as-app-only",
+        "API permissions limited to Exchange.ManageAsApp on Office 365 Exchange Online.",
+        validate_exchange_permission_only,
+        {
+            "allowMicrosoftGraph": {"type": "boolean", "default": False},
+            "allowFullAccessAsApp": {"type": "boolean", "default": False},
+        },
+    ),
+]

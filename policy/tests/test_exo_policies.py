@@ -1,0 +1,286 @@
+"""Each policy against good and bad resources, and this stack's own resources against all."""
+
+from __future__ import annotations
+
+import json
+
+import exo_policies as p
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyCustomTimeouts,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+)
+
+from components.wellknown import FIRST_PARTY_APP_IDS
+
+MANAGE_AS_APP = {
+    "resourceAppId": "00000002-0000-0ff1-ce00-000000000000",
+    "resourceAccesses": [{"id": "dc50a0fb-09a3-484d-be87-e023b12c6440", "type": "Role"}],
+}
+
+
+def violations(validate, resource_type: str, props: dict, config: dict | None = None) -> list[str]:
+    found: list[str] = []
+    args = ResourceValidationArgs(
+        resource_type,
+        props,
+        f"urn:pulumi:dev::exo-cba::{resource_type}::r",
+        "r",
+        PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), []),
+        None,
+        config or {},
+    )
+    validate(args, lambda message, urn=None: found.append(message))
+    return found
+
+
+def test_every_policy_is_mandatory_and_named() -> None:
+    assert len(p.POLICIES) == 7
+    assert {policy.enforcement_level for policy in p.POLICIES} == {EnforcementLevel.MANDATORY}
+    assert len({policy.name for policy in p.POLICIES}) == 7
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "props"),
+    [
+        (p.APPLICATION_PASSWORD, {"applicationId": "/applications/x"}),
+        (p.SERVICE_PRINCIPAL_PASSWORD, {"servicePrincipalId": "/servicePrincipals/x"}),
+        (p.APPLICATION, {"displayName": "a", "password": {"displayName": "from an example"}}),
+    ],
+)
+def test_client_secrets_are_refused(resource_type: str, props: dict) -> None:
+    (message,) = violations(p.validate_no_client_secrets, resource_type, props)
+    assert "certificate" in message and "ApplicationCertificate" in message
+
+
+def test_certificates_are_not_secrets() -> None:
+    assert violations(p.validate_no_client_secrets, p.APPLICATION, {"displayName": "a"}) == []
+    assert violations(p.validate_no_client_secrets, p.APPLICATION_CERTIFICATE, {"value": "x"}) == []
+
+
+@pytest.mark.parametrize(
+    ("role_id", "config", "fragment"),
+    [
+        ("29232cdf-9323-42fd-ade2-1d097af3e4de", {}, None),
+        ("F2EF992C-3AFB-46B9-B7CF-A126EE74C451", {}, None),
+        ("62e90394-69f5-4237-9190-012177145e10", {}, "Global Administrator gives"),
+        ("62e90394-69f5-4237-9190-012177145e10", {"allowGlobalAdministrator": True}, None),
+        ("9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3", {}, "not one Exchange Online app-only"),
+    ],
+)
+def test_directory_roles(role_id: str, config: dict, fragment: str | None) -> None:
+    found = violations(
+        p.validate_exchange_roles_only,
+        p.DIRECTORY_ROLE_ASSIGNMENT,
+        {"roleId": role_id, "principalObjectId": "x"},
+        config,
+    )
+    assert found == [] if fragment is None else fragment in found[0]
+
+
+def test_pim_eligibility_and_role_members_are_covered() -> None:
+    assert violations(
+        p.validate_exchange_roles_only,
+        p.DIRECTORY_ROLE_ELIGIBILITY,
+        {"roleDefinitionId": "62e90394-69f5-4237-9190-012177145e10"},
+    )
+    assert (
+        "template id"
+        in violations(
+            p.validate_exchange_roles_only, p.DIRECTORY_ROLE_MEMBER, {"roleObjectId": "x"}
+        )[0]
+    )
+
+
+@pytest.mark.parametrize(
+    ("props", "fragment"),
+    [
+        ({"algorithm": "RSA", "rsaBits": 2048}, None),
+        ({"algorithm": "RSA"}, None),
+        ({"algorithm": "RSA", "rsaBits": 1024}, "1024-bit RSA is too weak"),
+        ({"algorithm": "ECDSA", "ecdsaCurve": "P256"}, "ECDSA keys cannot sign in"),
+        ({"algorithm": "ED25519"}, "ED25519 keys cannot sign in"),
+    ],
+)
+def test_private_keys(props: dict, fragment: str | None) -> None:
+    found = violations(p.validate_rsa_keys, p.TLS_PRIVATE_KEY, props)
+    assert found == [] if fragment is None else fragment in found[0]
+
+
+def _pem(key, days: int = 30) -> str:
+    from tests.conftest import MOCK_CLOCK, self_signed_pem
+
+    return self_signed_pem("", "policy", MOCK_CLOCK, days * 24, key=key)
+
+
+def test_uploaded_certificates_must_be_rsa_2048() -> None:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from tests.conftest import rsa_key
+
+    good = _pem(rsa_key(2048, "policy"))
+    weak = _pem(rsa.generate_private_key(65537, 1024))
+    elliptic = _pem(ec.generate_private_key(ec.SECP256R1()))
+    check = lambda pem: violations(p.validate_rsa_keys, p.APPLICATION_CERTIFICATE, {"value": pem})  # noqa: E731
+    assert check(good) == []
+    assert "1024-bit key" in check(weak)[0]
+    assert "not RSA" in check(elliptic)[0]
+    assert check("04da6b54-80e4-46f7-96ec-b56ff0331ba9") == []  # unknown in preview
+
+
+def test_certificate_lifetime_default_two_years_and_configurable() -> None:
+    ten_years = {"validityPeriodHours": 3650 * 24}
+    assert (
+        "3650 days"
+        in violations(p.validate_certificate_lifetime, p.TLS_SELF_SIGNED_CERT, ten_years)[0]
+    )
+    assert (
+        violations(
+            p.validate_certificate_lifetime,
+            p.TLS_SELF_SIGNED_CERT,
+            {"validityPeriodHours": 730 * 24},
+        )
+        == []
+    )
+    assert violations(
+        p.validate_certificate_lifetime,
+        p.TLS_SELF_SIGNED_CERT,
+        {"validityPeriodHours": 365 * 24},
+        {"maxValidityDays": 180},
+    )
+    credential = {"startDate": "2026-01-01T00:00:00Z", "endDate": "2031-01-01T00:00:00Z"}
+    assert violations(p.validate_certificate_lifetime, p.APPLICATION_CERTIFICATE, credential)
+
+
+@pytest.mark.parametrize(
+    ("audience", "bad"),
+    [
+        ("AzureADMyOrg", False),
+        (None, False),
+        ("AzureADMultipleOrgs", True),
+        ("AzureADandPersonalMicrosoftAccount", True),
+    ],
+)
+def test_single_tenant(audience: str | None, bad: bool) -> None:
+    props = {"displayName": "a", **({"signInAudience": audience} if audience else {})}
+    found = violations(p.validate_single_tenant, p.APPLICATION, props)
+    assert bool(found) is bad
+    if bad:
+        assert "Set signInAudience to AzureADMyOrg" in found[0]
+
+
+@pytest.mark.parametrize("client_id", sorted(FIRST_PARTY_APP_IDS))
+def test_first_party_service_principals_are_never_resources(client_id: str) -> None:
+    (message,) = violations(
+        p.validate_no_first_party_service_principals,
+        p.SERVICE_PRINCIPAL,
+        {"clientId": client_id, "useExisting": True},
+    )
+    assert "get_service_principal" in message
+
+
+@pytest.mark.parametrize(
+    ("block", "config", "fragment"),
+    [
+        (MANAGE_AS_APP, {}, None),
+        (
+            {
+                "resourceAppId": "00000002-0000-0ff1-ce00-000000000000",
+                "resourceAccesses": [
+                    {"id": "dc890d15-9560-4a4c-9b7f-a736ec74ec40", "type": "Role"}
+                ],
+            },
+            {},
+            "full_access_as_app",
+        ),
+        (
+            {
+                "resourceAppId": "00000003-0000-0000-c000-000000000000",
+                "resourceAccesses": [
+                    {"id": "e1fe6dd8-ba31-4d61-89e7-88639da4683d", "type": "Scope"}
+                ],
+            },
+            {},
+            "Microsoft Graph",
+        ),
+        (
+            {
+                "resourceAppId": "00000003-0000-0000-c000-000000000000",
+                "resourceAccesses": [
+                    {"id": "e1fe6dd8-ba31-4d61-89e7-88639da4683d", "type": "Scope"}
+                ],
+            },
+            {"allowMicrosoftGraph": True},
+            None,
+        ),
+    ],
+)
+def test_api_permissions(block: dict, config: dict, fragment: str | None) -> None:
+    found = violations(
+        p.validate_exchange_permission_only,
+        p.APPLICATION,
+        {"requiredResourceAccesses": [block]},
+        config,
+    )
+    assert found == [] if fragment is None else fragment in found[0]
+
+
+def test_consent_to_full_access_as_app_is_refused() -> None:
+    found = violations(
+        p.validate_exchange_permission_only,
+        p.APP_ROLE_ASSIGNMENT,
+        {"appRoleId": "dc890d15-9560-4a4c-9b7f-a736ec74ec40"},
+    )
+    assert "every mailbox" in found[0]
+    assert (
+        violations(
+            p.validate_exchange_permission_only,
+            p.APP_ROLE_ASSIGNMENT,
+            {"appRoleId": "dc50a0fb-09a3-484d-be87-e023b12c6440"},
+        )
+        == []
+    )
+
+
+def test_api_access_resource_is_checked_too() -> None:
+    found = violations(
+        p.validate_exchange_permission_only,
+        p.APPLICATION_API_ACCESS,
+        {"apiClientId": "00000003-0000-0000-c000-000000000000", "roleIds": ["x"]},
+    )
+    assert "Microsoft Graph" in found[0]
+
+
+def test_this_stacks_own_resources_pass_every_policy(monkeypatch) -> None:
+    from tests.conftest import MOCK_CLOCK, rfc3339, run_stack
+
+    monkeypatch.setenv("EXO_CBA_NOW", rfc3339(MOCK_CLOCK))
+    run = run_stack({"roles": json.dumps(["Exchange Administrator", "Global Reader"])})
+    from exoctl.engine import reveal
+
+    checked = 0
+    for resource in run.resources:
+        props = reveal(resource.inputs)
+        for policy in p.POLICIES:
+            found = violations(policy.validate, resource.type, props)
+            assert found == [], f"{policy.name} on {resource.name}: {found}"
+            checked += 1
+    assert checked == 7 * len(run.resources) and len(run.resources) >= 10
+
+
+def test_a_pack_directory_the_cli_can_load() -> None:
+    from pathlib import Path
+
+    import yaml
+
+    pack = Path(p.__file__).parent
+    settings = yaml.safe_load((pack / "PulumiPolicy.yaml").read_text())
+    assert settings["runtime"]["name"] == "python"
+    main = (pack / "__main__.py").read_text()
+    assert "PolicyPack(" in main and "from exo_policies import POLICIES" in main
+    example = json.loads((pack / "policy-config.example.json").read_text())
+    names = {policy.name for policy in p.POLICIES}
+    assert set(example) <= names
