@@ -34,16 +34,20 @@ make_pulumi_command: Callable[[], auto.PulumiCommand] = _real_pulumi_command
 
 
 def first_line(text: str) -> str:
+    """The CLI's own `error: …` text; CommandError's message wraps it in code/stdout/stderr."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    errors = [line for line in lines if line.lower().startswith("error:")]
-    return (errors or lines or ["no output"])[0]
+    for line in lines:
+        position = line.lower().find("error:")
+        if position >= 0 and line[position + len("error:") :].strip():
+            return line[position + len("error:") :].strip()
+    wrapper = ("code:", "stdout:", "stderr:")
+    meaningful = [line for line in lines if not line.startswith(wrapper)]
+    return (meaningful or lines or ["no output"])[0]
 
 
 def pulumi_failure(error: Exception, doing: str) -> ExoctlError:
     """One line from a CLI failure: the CLI's own `error:` line when it printed one."""
-    stderr = getattr(error, "stderr", "") or ""
-    stdout = getattr(error, "stdout", "") or ""
-    return ExoctlError(f"{doing} failed: {first_line(stderr or stdout or str(error))}", EXIT_USAGE)
+    return ExoctlError(f"{doing} failed: {first_line(str(error))}", EXIT_USAGE)
 
 
 def select_stack(project_dir: Path, stack: str) -> auto.Stack:

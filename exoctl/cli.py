@@ -104,6 +104,81 @@ def _read(path: Path) -> bytes:
         raise ExoctlError(f"cannot read {path}: {error.strerror}", EXIT_USAGE) from None
 
 
+def _cmd_drift(args: argparse.Namespace) -> int:
+    from exoctl import drift, report
+    from exoctl.stackfiles import stack_file, stack_names
+
+    if sum(bool(x) for x in (args.stack, args.all, args.source)) != 1:
+        raise ExoctlError("drift needs exactly one of --stack NAME, --all or --from FILE")
+    if args.kind and not args.source:
+        raise ExoctlError("--kind only applies to --from")
+    if args.parallel < 1 or args.warn_days < 0:
+        raise ExoctlError("--parallel must be at least 1 and --warn-days at least 0")
+    if args.source:
+        recording = drift.load_recording(args.source, args.kind)
+        changes = drift.classify(recording)
+        results = [
+            drift.StackResult(s, [c for c in changes if c["stack"] == s])
+            for s in recording.stacks()
+        ]
+        results[0].errors += recording.errors
+    else:
+        from components.rotation import current_time
+
+        if args.all:
+            stacks = stack_names(args.project_dir)
+            if not stacks:
+                raise ExoctlError(f"no Pulumi.<stack>.yaml files in {args.project_dir}")
+        else:
+            stack_file(args.project_dir, args.stack)
+            stacks = [args.stack]
+        results = drift.check_stacks(
+            args.project_dir, stacks, args.parallel, args.warn_days, current_time()
+        )
+
+    document = drift.document(results)
+    if args.json:
+        print(json.dumps(document, indent=2))
+    else:
+        _print_drift(document)
+    if args.markdown:
+        report.append_markdown(args.markdown, _drift_markdown(document))
+    return report.EXIT_FOR_STATUS[document["status"]]
+
+
+_CHANGE_COLUMNS = ("stack", "kind", "op", "type", "name", "properties")
+_STACK_COLUMNS = ("stack", "status", "drift", "pending", "rotation", "warnings", "errors")
+
+
+def _stack_rows(document: dict[str, Any]) -> list[list[object]]:
+    return [[s[c] for c in _STACK_COLUMNS] for s in document["stacks"]]
+
+
+def _print_drift(document: dict[str, Any]) -> None:
+    from exoctl import report
+
+    rows = [[c[k] for k in _CHANGE_COLUMNS] for c in document["changes"]]
+    report.print_table(f"Changes ({len(rows)})", _CHANGE_COLUMNS, rows)
+    if len(document["stacks"]) > 1:
+        report.print_table("Stacks", _STACK_COLUMNS, _stack_rows(document))
+    for warning in document["warnings"]:
+        print(f"warning: {warning}")
+    for error in document["errors"]:
+        print(f"error: {error}")
+    print(f"status: {document['status']}")
+
+
+def _drift_markdown(document: dict[str, Any]) -> str:
+    from exoctl import report
+
+    parts = [f"### exo-cba drift: `{document['status']}`", ""]
+    parts.append(report.markdown_table(_STACK_COLUMNS, _stack_rows(document)))
+    if document["changes"]:
+        rows = [[c[k] for k in _CHANGE_COLUMNS] for c in document["changes"]]
+        parts += ["", report.markdown_table(_CHANGE_COLUMNS, rows)]
+    return "\n".join(parts)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="exoctl", description="Day-2 operations for exo-cba stacks.")
     parser.add_argument(
@@ -148,6 +223,34 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--app-id", help="for the printed Connect-ExchangeOnline line")
     export.add_argument("--organization", help="for the printed Connect-ExchangeOnline line")
     export.set_defaults(handler=_cmd_export_pfx)
+
+    drift = commands.add_parser(
+        "drift", help="classify drift, pending changes and due rotations (exit codes in README)"
+    )
+    drift.add_argument("--stack", help="check one stack live (Pulumi CLI)")
+    drift.add_argument("--all", action="store_true", help="check every Pulumi.<stack>.yaml")
+    drift.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        metavar="FILE",
+        help="classify a recorded run: an engine event log or a `--json` digest",
+    )
+    drift.add_argument(
+        "--kind",
+        choices=("refresh", "preview"),
+        help="with --from: what produced the file, when it cannot be told from its content",
+    )
+    drift.add_argument("--parallel", type=int, default=4, help="stacks checked at once")
+    drift.add_argument(
+        "--warn-days",
+        type=int,
+        default=30,
+        help="warn when the active certificate has fewer days left (default 30)",
+    )
+    drift.add_argument("--json", action="store_true", help="machine-readable output")
+    drift.add_argument("--markdown", type=Path, metavar="FILE", help="append a summary table")
+    drift.set_defaults(handler=_cmd_drift)
     return parser
 
 
