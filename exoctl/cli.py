@@ -179,6 +179,55 @@ def _drift_markdown(document: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from exoctl import pfx, verify
+    from exoctl.errors import EXIT_VERIFY_FAILED
+
+    explicit = (args.app_id, args.tenant_id, args.organization)
+    if args.stack and any(explicit):
+        raise ExoctlError("verify takes --stack or --app-id/--tenant-id/--organization, not both")
+    if not args.stack and not all(explicit):
+        raise ExoctlError(
+            "verify needs --stack NAME, or all of --app-id, --tenant-id, --organization"
+        )
+    password = pfx.read_password(args.password_env)
+    roles = list(args.role or [])
+    app_id, tenant_id, organization = explicit
+    if args.stack:
+        from exoctl import automation
+
+        outputs = automation.stack_outputs(args.project_dir, args.stack)
+        missing = [k for k in ("appId", "tenantId", "organization") if not outputs.get(k)]
+        if missing:
+            raise ExoctlError(f"stack {args.stack!r} has no output {', '.join(missing)}")
+        app_id, tenant_id, organization = (
+            outputs["appId"],
+            outputs["tenantId"],
+            outputs["organization"],
+        )
+        roles = roles or [r["templateId"] for r in outputs.get("roles") or []]
+
+    result = verify.verify(
+        app_id,
+        tenant_id,
+        organization,
+        args.pfx,
+        password,
+        roles,
+        authority=args.authority,
+        exchange_url=args.exchange_url,
+        cmdlet=args.cmdlet,
+    )
+    if args.json:
+        print(json.dumps(result.document(), indent=2))
+    else:
+        marks = {"pass": "ok  ", "warn": "warn", "fail": "FAIL", "skipped": "skip"}
+        for step in result.steps:
+            print(f"{marks[step.status]}  {step.name}: {step.detail}")
+        print("verified: Connect-ExchangeOnline will work" if result.ok else "not verified")
+    return EXIT_OK if result.ok else EXIT_VERIFY_FAILED
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="exoctl", description="Day-2 operations for exo-cba stacks.")
     parser.add_argument(
@@ -251,6 +300,28 @@ def build_parser() -> argparse.ArgumentParser:
     drift.add_argument("--json", action="store_true", help="machine-readable output")
     drift.add_argument("--markdown", type=Path, metavar="FILE", help="append a summary table")
     drift.set_defaults(handler=_cmd_drift)
+
+    check = commands.add_parser(
+        "verify", help="prove the deployed certificate gets an Exchange token and runs a cmdlet"
+    )
+    check.add_argument("--stack", help="read appId, tenantId, organization, roles from outputs")
+    check.add_argument("--app-id")
+    check.add_argument("--tenant-id")
+    check.add_argument("--organization", help="the tenant's .onmicrosoft.com domain")
+    check.add_argument("--pfx", type=Path, required=True, help="the PFX scripts use")
+    check.add_argument("--password-env", required=True, metavar="VAR")
+    check.add_argument(
+        "--role", action="append", metavar="TEMPLATE_ID", help="expected in wids (repeatable)"
+    )
+    check.add_argument("--authority", default="https://login.microsoftonline.com")
+    check.add_argument("--exchange-url", default="https://outlook.office365.com")
+    check.add_argument(
+        "--cmdlet",
+        choices=("Get-AcceptedDomain", "Get-OrganizationConfig"),
+        default="Get-AcceptedDomain",
+    )
+    check.add_argument("--json", action="store_true", help="machine-readable output")
+    check.set_defaults(handler=_cmd_verify)
     return parser
 
 

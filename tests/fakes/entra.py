@@ -56,7 +56,8 @@ class RegisteredApp:
     service_principal_id: str
     certificates: list[x509.Certificate] = field(default_factory=list)
     app_roles: dict[str, set[str]] = field(default_factory=dict)
-    """Consented app roles by resource audience (admin consent = app role assignment)."""
+    """Consented app roles by resource (admin consent = app role assignment); the key is
+    Exchange's public audience, whichever URL the stand-in serves it under."""
     directory_roles: set[str] = field(default_factory=set)
     """Template ids of assigned directory roles."""
 
@@ -106,6 +107,12 @@ class FakeMicrosoftCloud:
     def register(self, app: RegisteredApp) -> RegisteredApp:
         self.apps[app.client_id] = app
         return app
+
+    @property
+    def exchange_audiences(self) -> set[str]:
+        """Exchange Online's resource: the public one, and this stand-in's own URL, as a
+        sovereign cloud's Exchange resource is its own host (outlook.office365.us)."""
+        return {EXCHANGE_AUDIENCE, self.base_url}
 
     @property
     def token_endpoint(self) -> str:
@@ -197,7 +204,7 @@ class FakeMicrosoftCloud:
         if not scope.endswith("/.default"):
             return self._error(400, "invalid_scope", "AADSTS1002012: scope must be /.default.")
         audience = scope.removesuffix("/.default")
-        if audience != EXCHANGE_AUDIENCE:
+        if audience not in self.exchange_audiences:
             return self._error(
                 400,
                 "invalid_resource",
@@ -219,7 +226,7 @@ class FakeMicrosoftCloud:
             "ver": "1.0",
             "wids": sorted(app.directory_roles | {DEFAULT_SP_WID}),
         }
-        roles = sorted(app.app_roles.get(audience, set()))
+        roles = sorted(app.app_roles.get(EXCHANGE_AUDIENCE, set()))
         if roles:
             token_claims["roles"] = roles
         token = jwt.encode(token_claims, self._signing_key, algorithm="RS256")
@@ -258,7 +265,7 @@ class FakeMicrosoftCloud:
                 authorization.removeprefix("Bearer "),
                 self._signing_key.public_key(),
                 algorithms=["RS256"],
-                audience=EXCHANGE_AUDIENCE,
+                audience=list(self.exchange_audiences),
             )
         except jwt.PyJWTError as error:
             return 401, {"error": {"code": "Unauthorized", "message": str(error)}}

@@ -1,0 +1,260 @@
+"""`exoctl verify`: prove the deployed credential works the way Connect-ExchangeOnline uses it.
+
+1. token: MSAL client credentials with the PFX, scope {exchange-url}/.default;
+2. claims: `roles` holds Exchange.ManageAsApp; `wids` should hold the assigned
+   roles (a warning only: an Exchange role group can grant rights instead);
+3. exchange: a read-only cmdlet through the admin REST endpoint the
+   ExchangeOnlineManagement v3 module calls.
+
+Every failure says what is wrong and what fixes it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from exoctl.errors import EXIT_USAGE, ExoctlError
+
+DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
+DEFAULT_EXCHANGE_URL = "https://outlook.office365.com"
+MANAGE_AS_APP = "Exchange.ManageAsApp"
+# The anchor mailbox the ExchangeOnlineManagement module sends for app-only calls.
+ANCHOR_MAILBOX = "UPN:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@"
+TIMEOUT_SECONDS = 30
+
+_AADSTS_HELP = {
+    "AADSTS700027": (
+        "the certificate in the PFX is not registered on the app (AADSTS700027): export the "
+        "active certificate (`exoctl export-pfx`) or run `pulumi up` so it is registered"
+    ),
+    "AADSTS700016": (
+        "the app id is not known in this tenant (AADSTS700016): check --app-id/--tenant-id "
+        "against the stack outputs appId and tenantId"
+    ),
+    "AADSTS90002": "the tenant was not found (AADSTS90002): check --tenant-id",
+    "AADSTS700024": (
+        "the client assertion is outside its valid time (AADSTS700024): check the clock"
+    ),
+    "AADSTS500011": (
+        "the Exchange resource was not found (AADSTS500011): check --exchange-url for this cloud"
+    ),
+}
+
+
+@dataclass
+class Step:
+    name: str
+    status: str  # pass | fail | warn | skipped
+    detail: str
+
+
+@dataclass
+class Verification:
+    app_id: str
+    tenant_id: str
+    organization: str
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(step.status in ("pass", "warn") for step in self.steps)
+
+    def add(self, name: str, status: str, detail: str) -> None:
+        self.steps.append(Step(name, status, detail))
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "appId": self.app_id,
+            "tenantId": self.tenant_id,
+            "organization": self.organization,
+            "steps": [asdict(step) for step in self.steps],
+        }
+
+
+def load_pfx_certificate(path: Path, password: bytes) -> Any:
+    """The PFX's certificate, or None: a wrong password is a verification failure."""
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ExoctlError(f"cannot read --pfx {path}: {error.strerror}", EXIT_USAGE) from None
+    try:
+        key, certificate, _ = pkcs12.load_key_and_certificates(data, password)
+    except ValueError:
+        return None
+    return certificate if key is not None else None
+
+
+def _aadsts_message(result: dict[str, Any]) -> str:
+    description = str(result.get("error_description", ""))
+    for code, help_text in _AADSTS_HELP.items():
+        if code in description:
+            return help_text
+    first = description.splitlines()[0] if description else result.get("error", "unknown error")
+    return f"Entra ID refused the token request: {first}"
+
+
+def _decode_claims(token: str) -> dict[str, Any]:
+    import jwt
+
+    # The client only reads its own token's claims; Exchange validates the signature.
+    return jwt.decode(token, options={"verify_signature": False})
+
+
+def verify(
+    app_id: str,
+    tenant_id: str,
+    organization: str,
+    pfx: Path,
+    password: bytes,
+    expected_roles: list[str],
+    authority: str = DEFAULT_AUTHORITY,
+    exchange_url: str = DEFAULT_EXCHANGE_URL,
+    cmdlet: str = "Get-AcceptedDomain",
+) -> Verification:
+    import msal
+    import requests
+
+    result = Verification(app_id, tenant_id, organization)
+    certificate = load_pfx_certificate(pfx, password)
+    if certificate is None:
+        return _token_failed(
+            result,
+            f"cannot open {pfx}: the PFX password is wrong or the file is not a PFX; check the "
+            "variable named by --password-env",
+        )
+
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from components.certs import thumbprint
+
+    print_thumbprint = thumbprint(certificate.public_bytes(Encoding.PEM))
+    authority = authority.rstrip("/")
+    exchange_url = exchange_url.rstrip("/")
+    default_authority = urlparse(authority).hostname == urlparse(DEFAULT_AUTHORITY).hostname
+    try:
+        app = msal.ConfidentialClientApplication(
+            app_id,
+            authority=f"{authority}/{tenant_id}",
+            client_credential={"private_key_pfx_path": str(pfx), "passphrase": password.decode()},
+            # Discovery against login.microsoftonline.com would fail for sovereign
+            # clouds and local stand-ins; their authority describes itself.
+            instance_discovery=default_authority,
+            timeout=TIMEOUT_SECONDS,
+        )
+        response = app.acquire_token_for_client(scopes=[f"{exchange_url}/.default"])
+    except requests.RequestException as error:
+        return _token_failed(result, f"network: cannot reach {authority}: {_network_reason(error)}")
+    except ValueError as error:  # MSAL's own refusal, e.g. an authority it cannot use
+        return _token_failed(result, f"MSAL refused the request: {error}")
+    if "access_token" not in response:
+        return _token_failed(result, _aadsts_message(response))
+    result.add("token", "pass", f"app-only token issued for certificate {print_thumbprint}")
+
+    claims = _decode_claims(response["access_token"])
+    roles = claims.get("roles") or []
+    if MANAGE_AS_APP not in roles:
+        result.add(
+            "claims",
+            "fail",
+            f"the token has no {MANAGE_AS_APP} role (roles: {', '.join(roles) or 'none'}): admin "
+            "consent is missing; run `pulumi up` (AppRoleAssignment exo-exchange-consent). A "
+            "grant made after a token was issued needs a new token.",
+        )
+        result.add("exchange", "skipped", "the token lacks Exchange.ManageAsApp")
+        return result
+    wids = {w.lower() for w in claims.get("wids") or []}
+    missing = [role for role in expected_roles if role.lower() not in wids]
+    if missing:
+        result.add(
+            "claims",
+            "warn",
+            f"{MANAGE_AS_APP} present; wids lacks {', '.join(missing)}: the directory role is "
+            "not (yet) in the token. Fine if an Exchange role group grants the rights instead.",
+        )
+    else:
+        result.add("claims", "pass", f"{MANAGE_AS_APP} present; wids hold the assigned roles")
+
+    _invoke(result, requests, response["access_token"], exchange_url, organization, cmdlet)
+    return result
+
+
+def _token_failed(result: Verification, detail: str) -> Verification:
+    result.add("token", "fail", detail)
+    result.add("claims", "skipped", "no token")
+    result.add("exchange", "skipped", "no token")
+    return result
+
+
+def _network_reason(error: Exception) -> str:
+    text = str(error)
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        return "TLS certificate not trusted (set REQUESTS_CA_BUNDLE for a private CA)"
+    for marker in ("Connection refused", "Name or service not known", "timed out"):
+        if marker in text:
+            return marker.lower()
+    return type(error).__name__
+
+
+def _invoke(
+    result: Verification,
+    requests: Any,
+    token: str,
+    exchange_url: str,
+    organization: str,
+    cmdlet: str,
+) -> None:
+    url = f"{exchange_url}/adminapi/beta/{organization}/InvokeCommand"
+    try:
+        response = requests.post(
+            url,
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Content-Type": "application/json",
+                "X-AnchorMailbox": f"{ANCHOR_MAILBOX}{organization}",
+            },
+            data=json.dumps({"CmdletInput": {"CmdletName": cmdlet, "Parameters": {}}}),
+            timeout=TIMEOUT_SECONDS,
+        )
+    except requests.RequestException as error:
+        result.add(
+            "exchange", "fail", f"network: cannot reach {exchange_url}: {_network_reason(error)}"
+        )
+        return
+    if response.status_code == 200:
+        try:
+            count = len(response.json().get("value", []))
+        except ValueError:
+            count = 0
+        result.add("exchange", "pass", f"{cmdlet} answered with {count} result(s)")
+    elif response.status_code == 401:
+        result.add(
+            "exchange",
+            "fail",
+            "Exchange refused the token (401): consent for Exchange.ManageAsApp or the directory "
+            "role is missing; new grants can take several minutes to reach Exchange, retry then",
+        )
+    elif response.status_code == 403:
+        result.add(
+            "exchange",
+            "fail",
+            "Exchange accepted the token but the app has no Exchange role (403): assign a "
+            "directory role (exo-cba:roles) or add the app to an Exchange role group. New "
+            "assignments can take minutes, sometimes an hour, to replicate: retry before changing "
+            "anything",
+        )
+    elif response.status_code == 429:
+        result.add("exchange", "fail", "Exchange is throttling this app (429): retry later")
+    else:
+        result.add(
+            "exchange",
+            "fail",
+            f"Exchange answered HTTP {response.status_code} for {cmdlet}; check --exchange-url "
+            f"and --organization {organization}",
+        )

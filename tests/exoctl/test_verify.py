@@ -1,0 +1,237 @@
+"""`exoctl verify` against local HTTPS stand-ins for Entra ID and Exchange Online."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import socket
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from components.wellknown import DEFAULT_SP_WID
+from exoctl import automation, cli
+from exoctl.errors import EXIT_OK, EXIT_USAGE, EXIT_VERIFY_FAILED
+from tests.conftest import INITIAL_DOMAIN, TENANT_ID, rsa_key, self_signed_pem
+from tests.fakes.entra import RegisteredApp
+from tests.fakes.pulumi_cli import FakePulumiCommand, stack_output_replies, stack_select_reply
+
+APP_ID = "5c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f"
+SP_ID = "6d2f3e4a-5b6c-4d7e-9f8a-0b1c2d3e4f5a"
+EXCHANGE_ADMIN = "29232cdf-9323-42fd-ade2-1d097af3e4de"
+PASSWORD = "pfx password"
+
+
+@pytest.fixture
+def pfx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, x509.Certificate]:
+    key = rsa_key(2048, "verify")
+    pem = self_signed_pem(
+        "", "exo-cba verify", dt.datetime.now(dt.UTC) - dt.timedelta(hours=1), 24 * 90, key=key
+    )
+    certificate = x509.load_pem_x509_certificate(pem.encode())
+    path = tmp_path / "exo.pfx"
+    path.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"exo", key, certificate, None, serialization.BestAvailableEncryption(PASSWORD.encode())
+        )
+    )
+    monkeypatch.setenv("PFX_PASSWORD", PASSWORD)
+    return path, certificate
+
+
+def register(cloud, certificate, consent: bool = True, roles: set[str] | None = None) -> None:
+    cloud.register(
+        RegisteredApp(
+            APP_ID,
+            SP_ID,
+            certificates=[certificate],
+            app_roles={"https://outlook.office365.com": {"Exchange.ManageAsApp"}}
+            if consent
+            else {},
+            directory_roles={EXCHANGE_ADMIN} if roles is None else roles,
+        )
+    )
+
+
+def run_verify(capsys, cloud, pfx_path: Path, *extra: str) -> tuple[int, dict]:
+    code = cli.main(
+        [
+            "verify",
+            "--app-id",
+            APP_ID,
+            "--tenant-id",
+            TENANT_ID,
+            "--organization",
+            INITIAL_DOMAIN,
+            "--pfx",
+            str(pfx_path),
+            "--password-env",
+            "PFX_PASSWORD",
+            "--authority",
+            cloud.base_url,
+            "--exchange-url",
+            cloud.base_url,
+            "--role",
+            EXCHANGE_ADMIN,
+            "--json",
+            *extra,
+        ]
+    )
+    return code, json.loads(capsys.readouterr().out)
+
+
+def statuses(document: dict) -> dict[str, str]:
+    return {step["name"]: step["status"] for step in document["steps"]}
+
+
+def test_working_credential_passes_every_step(cloud, pfx, capsys) -> None:
+    path, certificate = pfx
+    register(cloud, certificate)
+    code, document = run_verify(capsys, cloud, path)
+    assert code == EXIT_OK and document["ok"] is True
+    assert statuses(document) == {"token": "pass", "claims": "pass", "exchange": "pass"}
+    # What reached Exchange is what the ExchangeOnlineManagement module sends.
+    (invoke,) = [r for r in cloud.requests if r.path.endswith("/InvokeCommand")]
+    assert invoke.path == f"/adminapi/beta/{INITIAL_DOMAIN}/InvokeCommand"
+    assert invoke.headers["authorization"].startswith("Bearer ey")
+    assert invoke.headers["x-anchormailbox"].endswith(f"@{INITIAL_DOMAIN}")
+    assert json.loads(invoke.body) == {
+        "CmdletInput": {"CmdletName": "Get-AcceptedDomain", "Parameters": {}}
+    }
+    assert "2 result(s)" in document["steps"][2]["detail"]
+
+
+def test_wrong_password_fails_before_any_network_call(cloud, pfx, capsys, monkeypatch) -> None:
+    path, certificate = pfx
+    register(cloud, certificate)
+    monkeypatch.setenv("PFX_PASSWORD", "not it")
+    code, document = run_verify(capsys, cloud, path)
+    assert code == EXIT_VERIFY_FAILED
+    assert "PFX password is wrong" in document["steps"][0]["detail"]
+    assert statuses(document) == {"token": "fail", "claims": "skipped", "exchange": "skipped"}
+    assert cloud.requests == []
+
+
+def test_certificate_not_registered_names_aadsts700027(cloud, pfx, capsys) -> None:
+    path, _ = pfx
+    other = self_signed_pem("", "another", dt.datetime.now(dt.UTC), 24, key=rsa_key(2048, "other"))
+    register(cloud, x509.load_pem_x509_certificate(other.encode()))
+    code, document = run_verify(capsys, cloud, path)
+    assert code == EXIT_VERIFY_FAILED
+    detail = document["steps"][0]["detail"]
+    assert "not registered on the app (AADSTS700027)" in detail and "exoctl export-pfx" in detail
+
+
+def test_missing_admin_consent_is_named(cloud, pfx, capsys) -> None:
+    path, certificate = pfx
+    register(cloud, certificate, consent=False)
+    code, document = run_verify(capsys, cloud, path)
+    assert code == EXIT_VERIFY_FAILED
+    assert statuses(document) == {"token": "pass", "claims": "fail", "exchange": "skipped"}
+    assert "admin consent is missing" in document["steps"][1]["detail"]
+    assert not [r for r in cloud.requests if r.path.endswith("/InvokeCommand")]
+
+
+def test_missing_directory_role_warns_then_exchange_403_explains_replication(
+    cloud, pfx, capsys
+) -> None:
+    path, certificate = pfx
+    register(cloud, certificate, roles=set())
+    code, document = run_verify(capsys, cloud, path)
+    assert code == EXIT_VERIFY_FAILED
+    assert statuses(document) == {"token": "pass", "claims": "warn", "exchange": "fail"}
+    assert EXCHANGE_ADMIN in document["steps"][1]["detail"]
+    assert "403" in document["steps"][2]["detail"] and "replicate" in document["steps"][2]["detail"]
+
+
+def test_role_group_instead_of_directory_role_passes_with_a_warning(cloud, pfx, capsys) -> None:
+    path, certificate = pfx
+    # Exchange grants rights through a role group; wids shows nothing but the default id.
+    register(cloud, certificate, roles={"88d8e3e3-8f55-4a1e-953a-9b9898b8876b"})
+    code, document = run_verify(capsys, cloud, path)
+    assert code == EXIT_OK
+    assert statuses(document) == {"token": "pass", "claims": "warn", "exchange": "pass"}
+    assert DEFAULT_SP_WID not in document["steps"][1]["detail"]
+
+
+@pytest.mark.parametrize(
+    ("status", "fragment"), [(401, "401"), (429, "throttling"), (500, "HTTP 500")]
+)
+def test_exchange_refusals_are_explained(cloud, pfx, capsys, status, fragment) -> None:
+    path, certificate = pfx
+    register(cloud, certificate)
+    cloud.exchange_status = status
+    code, document = run_verify(capsys, cloud, path)
+    assert code == EXIT_VERIFY_FAILED
+    assert fragment in document["steps"][2]["detail"]
+
+
+def test_network_errors_are_named(pfx, capsys, tmp_path) -> None:
+    path, _ = pfx
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    code = cli.main(
+        [
+            "verify",
+            "--app-id",
+            APP_ID,
+            "--tenant-id",
+            TENANT_ID,
+            "--organization",
+            INITIAL_DOMAIN,
+            "--pfx",
+            str(path),
+            "--password-env",
+            "PFX_PASSWORD",
+            "--authority",
+            f"https://127.0.0.1:{port}",
+            "--exchange-url",
+            f"https://127.0.0.1:{port}",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == EXIT_VERIFY_FAILED
+    assert f"FAIL  token: network: cannot reach https://127.0.0.1:{port}" in out
+    assert "not verified" in out
+
+
+def test_from_stack_outputs(cloud, pfx, capsys, monkeypatch) -> None:
+    path, certificate = pfx
+    register(cloud, certificate)
+    outputs = {
+        "appId": APP_ID,
+        "tenantId": TENANT_ID,
+        "organization": INITIAL_DOMAIN,
+        "roles": [{"name": "Exchange Administrator", "templateId": EXCHANGE_ADMIN}],
+    }
+    fake = FakePulumiCommand([stack_select_reply(), *stack_output_replies(outputs, set())])
+    monkeypatch.setattr(automation, "make_pulumi_command", lambda: fake)
+    code = cli.main(
+        [
+            "verify",
+            "--stack",
+            "contoso",
+            "--pfx",
+            str(path),
+            "--password-env",
+            "PFX_PASSWORD",
+            "--authority",
+            cloud.base_url,
+            "--exchange-url",
+            cloud.base_url,
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == EXIT_OK, out
+    assert "ok    claims: Exchange.ManageAsApp present; wids hold the assigned roles" in out
+
+
+def test_flag_errors_are_one_line(pfx, capsys) -> None:
+    path, _ = pfx
+    assert cli.main(["verify", "--pfx", str(path), "--password-env", "PFX_PASSWORD"]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "verify needs --stack NAME" in err and err.count("\n") == 1
