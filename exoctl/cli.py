@@ -228,6 +228,54 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if result.ok else EXIT_VERIFY_FAILED
 
 
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from exoctl import audit, automation, report
+    from exoctl.stackfiles import load_stack_config
+
+    config = load_stack_config(args.project_dir, args.stack)
+    outputs = automation.stack_outputs(args.project_dir, args.stack)
+    missing = [k for k in ("appId", "tenantId") if not outputs.get(k)]
+    if missing:
+        raise ExoctlError(
+            f"stack {args.stack!r} has no output {', '.join(missing)}; deploy it first"
+        )
+    try:
+        owners = {o.lower() for o in json.loads(config.get("exo-cba:owners") or "[]")}
+    except (json.JSONDecodeError, AttributeError):
+        raise ExoctlError(f"Pulumi.{args.stack}.yaml: exo-cba:owners is not a list") from None
+    expected = audit.Expected(
+        app_id=outputs["appId"],
+        thumbprints={c["thumbprint"] for c in outputs.get("certificates") or []},
+        role_template_ids={r["templateId"].lower() for r in outputs.get("roles") or []},
+        owners=owners,
+    )
+    findings, error = None, None
+    try:
+        graph = audit.Graph(args.graph_url, outputs["tenantId"], audit.make_credential())
+        findings = audit.audit(graph, expected)
+    except audit.GraphError as failure:
+        error = str(failure)
+    document = audit.document(args.stack, findings, error)
+
+    columns = ("category", "object", "detail", "fix")
+    rows = [[f[c] for c in columns] for f in document["findings"]]
+    if args.json:
+        print(json.dumps(document, indent=2))
+    else:
+        report.print_table(f"Audit of {args.stack} ({len(rows)} findings)", columns, rows)
+        for line in document["errors"]:
+            print(f"error: {line}")
+        print(f"status: {document['status']}")
+    if args.markdown:
+        text = f"### exo-cba audit of {args.stack}: `{document['status']}`"
+        if rows:
+            text += "\n\n" + report.markdown_table(columns, rows)
+        for line in document["errors"]:
+            text += f"\n\nerror: {line}"
+        report.append_markdown(args.markdown, text)
+    return report.EXIT_FOR_STATUS[document["status"]]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="exoctl", description="Day-2 operations for exo-cba stacks.")
     parser.add_argument(
@@ -322,6 +370,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--json", action="store_true", help="machine-readable output")
     check.set_defaults(handler=_cmd_verify)
+
+    auditing = commands.add_parser(
+        "audit", help="find secrets, certificates, permissions, roles and owners added outside"
+    )
+    auditing.add_argument("--stack", required=True)
+    auditing.add_argument("--graph-url", default="https://graph.microsoft.com")
+    auditing.add_argument("--json", action="store_true", help="machine-readable output")
+    auditing.add_argument("--markdown", type=Path, metavar="FILE", help="append a summary table")
+    auditing.set_defaults(handler=_cmd_audit)
     return parser
 
 

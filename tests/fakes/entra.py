@@ -20,23 +20,20 @@ import base64
 import datetime as dt
 import hashlib
 import json
-import ssl
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import jwt
-import trustme
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from components.wellknown import DEFAULT_SP_WID, EXCHANGE_MANAGE_AS_APP_ROLE_NAME
+from tests.fakes.https import LocalHttpsServer, Request
 
 EXCHANGE_AUDIENCE = "https://outlook.office365.com"
 
@@ -62,14 +59,6 @@ class RegisteredApp:
     """Template ids of assigned directory roles."""
 
 
-@dataclass
-class Request:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
 class FakeMicrosoftCloud:
     """Entra ID + Exchange Online for one tenant, on https://127.0.0.1:<port>."""
 
@@ -77,32 +66,22 @@ class FakeMicrosoftCloud:
         self.tenant_id = tenant_id
         self.organization = organization
         self.apps: dict[str, RegisteredApp] = {}
-        self.requests: list[Request] = []
         self.exchange_status: int | None = None
         """Force an Exchange answer (e.g. 429, 500); None = decide from the token."""
         self.accepted_domains = [organization, "contoso.com"]
         self._signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self._ca = trustme.CA()
-        server_cert = self._ca.issue_cert("127.0.0.1", "localhost")
-        self.ca_bundle = tmp_dir / "fake-cloud-ca.pem"
-        self._ca.cert_pem.write_to_path(str(self.ca_bundle))
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        server_cert.configure_cert(context)
-        handler = self._handler_class()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
-        self.port = self._server.server_address[1]
-        self.base_url = f"https://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._server = LocalHttpsServer(self._route, tmp_dir, "fake-cloud")
+        self.ca_bundle = self._server.ca_bundle
+        self.base_url = self._server.base_url
+        self.requests = self._server.requests
 
     # ------------------------------------------------------------- lifecycle
     def __enter__(self) -> FakeMicrosoftCloud:
-        self._thread.start()
+        self._server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
 
     def register(self, app: RegisteredApp) -> RegisteredApp:
         self.apps[app.client_id] = app
@@ -295,56 +274,32 @@ class FakeMicrosoftCloud:
             return 200, {"value": [{"Name": self.organization, "IsDehydrated": False}]}
         return 400, {"error": {"code": "BadRequest", "message": f"unknown cmdlet {cmdlet}"}}
 
-    # ------------------------------------------------------------- HTTP plumbing
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        cloud = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                return
-
-            def _reply(self, status: int, document: dict[str, Any]) -> None:
-                data = json.dumps(document).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def _record(self, body: bytes) -> None:
-                cloud.requests.append(
-                    Request(
-                        self.command,
-                        self.path,
-                        {k.lower(): v for k, v in self.headers.items()},
-                        body,
-                    )
-                )
-
-            def do_GET(self) -> None:
-                self._record(b"")
-                parts = urlparse(self.path).path.strip("/").split("/")
-                if len(parts) == 4 and parts[1:] == ["v2.0", ".well-known", "openid-configuration"]:
-                    self._reply(*cloud._discovery(parts[0]))
-                    return
-                self._reply(404, {"error": "not_found", "path": self.path})
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                self._record(body)
-                parts = urlparse(self.path).path.strip("/").split("/")
-                if len(parts) == 4 and parts[1:] == ["oauth2", "v2.0", "token"]:
-                    form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
-                    self._reply(*cloud._token(parts[0], form))
-                    return
-                if (
-                    len(parts) == 4
-                    and parts[:2] == ["adminapi", "beta"]
-                    and parts[3] == "InvokeCommand"
-                ):
-                    headers = {k.lower(): v for k, v in self.headers.items()}
-                    self._reply(*cloud._invoke_command(parts[2], headers, body))
-                    return
-                self._reply(404, {"error": "not_found", "path": self.path})
-
-        return Handler
+    # ------------------------------------------------------------- routing
+    def _route(self, request: Request) -> tuple[int, dict[str, Any]]:
+        parts = urlparse(request.path).path.strip("/").split("/")
+        if (
+            request.method == "GET"
+            and len(parts) == 4
+            and parts[1:]
+            == [
+                "v2.0",
+                ".well-known",
+                "openid-configuration",
+            ]
+        ):
+            return self._discovery(parts[0])
+        if (
+            request.method == "POST"
+            and len(parts) == 4
+            and parts[1:] == ["oauth2", "v2.0", "token"]
+        ):
+            form = {k: v[0] for k, v in parse_qs(request.body.decode()).items()}
+            return self._token(parts[0], form)
+        if (
+            request.method == "POST"
+            and len(parts) == 4
+            and parts[:2] == ["adminapi", "beta"]
+            and parts[3] == "InvokeCommand"
+        ):
+            return self._invoke_command(parts[2], request.headers, request.body)
+        return 404, {"error": "not_found", "path": request.path}

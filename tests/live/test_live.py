@@ -1,0 +1,99 @@
+"""Against a real tenant: up -> verify -> preview with no changes -> destroy.
+
+Opt-in. Needs the Pulumi CLI logged in to a backend, an Azure sign-in the azuread
+provider can use (e.g. `az login --tenant …`, or ARM_USE_OIDC in a pipeline) with
+the deployer permissions in the README, and:
+
+    EXO_CBA_LIVE=1
+    EXO_CBA_LIVE_STACK=<stack name to create, e.g. live-ci>
+    EXO_CBA_LIVE_TENANT_ID=<tenant guid>
+
+Without them every test here is skipped, and the reason is printed.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PROJECT_ROOT
+
+pytestmark = pytest.mark.live
+
+REQUIRED = ("EXO_CBA_LIVE", "EXO_CBA_LIVE_STACK", "EXO_CBA_LIVE_TENANT_ID")
+# New consent and role grants can take this long to reach Exchange.
+REPLICATION_WAIT_SECONDS = 15 * 60
+
+
+def _missing() -> str | None:
+    absent = [name for name in REQUIRED if not os.environ.get(name)]
+    if absent:
+        return f"live tenant tests need {', '.join(absent)} (see tests/live/test_live.py)"
+    if shutil.which("pulumi") is None:
+        return "live tenant tests need the Pulumi CLI on PATH"
+    return None
+
+
+@pytest.fixture(scope="module")
+def live_stack():
+    reason = _missing()
+    if reason:
+        pytest.skip(reason)
+    from pulumi import automation as auto
+
+    stack = auto.create_or_select_stack(
+        stack_name=os.environ["EXO_CBA_LIVE_STACK"], work_dir=str(PROJECT_ROOT)
+    )
+    stack.set_all_config(
+        {
+            "azuread:tenantId": auto.ConfigValue(os.environ["EXO_CBA_LIVE_TENANT_ID"]),
+            "exo-cba:displayName": auto.ConfigValue(f"exo-cba live test {secrets.token_hex(3)}"),
+            "exo-cba:protect": auto.ConfigValue("false"),
+            "exo-cba:certificate.validityDays": auto.ConfigValue("30"),
+            "exo-cba:certificate.rotationDays": auto.ConfigValue("10"),
+        }
+    )
+    try:
+        yield stack
+    finally:
+        stack.destroy(on_output=print)
+        stack.workspace.remove_stack(stack.name)
+
+
+def test_up_verify_preview_destroy(live_stack, tmp_path: Path, monkeypatch) -> None:
+    from exoctl import pfx
+    from exoctl.verify import verify
+
+    result = live_stack.up(on_output=print)
+    assert result.summary.result == "succeeded"
+    outputs = {key: value.value for key, value in live_stack.outputs().items()}
+
+    password = secrets.token_urlsafe(24)
+    path = tmp_path / "live.pfx"
+    certificate = pfx.load_certificate(outputs["certificatePem"], "certificatePem")
+    key = pfx.load_private_key(outputs["privateKeyPem"], "privateKeyPem")
+    pfx.write_private_file(path, pfx.build_pfx(certificate, key, password.encode(), False), False)
+
+    deadline = time.monotonic() + REPLICATION_WAIT_SECONDS
+    while True:
+        verification = verify(
+            outputs["appId"],
+            outputs["tenantId"],
+            outputs["organization"],
+            path,
+            password.encode(),
+            [role["templateId"] for role in outputs["roles"]],
+        )
+        if verification.ok or time.monotonic() > deadline:
+            break
+        time.sleep(60)
+    assert verification.ok, verification.document()
+
+    preview = live_stack.preview(on_output=print)
+    changed = {op: n for op, n in preview.change_summary.items() if op != "same" and n}
+    assert changed == {}, f"a second run proposes changes: {changed}"
