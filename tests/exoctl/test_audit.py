@@ -100,10 +100,13 @@ def stack_cli(monkeypatch) -> FakePulumiCommand:
     return fake
 
 
-def run_audit(capsys, monkeypatch, project, directory, credential=None, *extra) -> tuple[int, dict]:
+def run_audit(
+    capsys, monkeypatch, project, directory, credential=None, *extra, status=None
+) -> tuple[int, str]:
     credential = credential or Credential()
     monkeypatch.setattr(audit, "make_credential", lambda: credential)
     with FakeGraph(directory, project) as graph:
+        graph.status_override = status
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(graph.ca_bundle))
         code = cli.main(
             [
@@ -114,16 +117,20 @@ def run_audit(capsys, monkeypatch, project, directory, credential=None, *extra) 
                 "contoso",
                 "--graph-url",
                 graph.base_url,
-                "--json",
                 *extra,
             ]
         )
-    return code, json.loads(capsys.readouterr().out)
+    return code, capsys.readouterr().out
+
+
+def run_audit_json(capsys, monkeypatch, project, directory, credential=None, *extra):
+    code, out = run_audit(capsys, monkeypatch, project, directory, credential, "--json", *extra)
+    return code, json.loads(out)
 
 
 def test_a_tenant_as_declared_is_clean(project, stack_cli, capsys, monkeypatch) -> None:
     credential = Credential()
-    code, report = run_audit(capsys, monkeypatch, project, copy.deepcopy(CLEAN), credential)
+    code, report = run_audit_json(capsys, monkeypatch, project, copy.deepcopy(CLEAN), credential)
     assert (code, report["status"], report["findings"]) == (EXIT_OK, "clean", [])
     ((scopes, tenant),) = credential.scopes
     assert scopes[0].endswith("/.default") and tenant == TENANT_ID
@@ -180,7 +187,7 @@ def test_everything_added_outside_the_stack_is_found(
     )
     dirty.owners[APP_OBJECT].append("7f7f7f7f-7f7f-4f7f-8f7f-7f7f7f7f7f7f")
 
-    code, report = run_audit(capsys, monkeypatch, project, dirty)
+    code, report = run_audit_json(capsys, monkeypatch, project, dirty)
     assert (code, report["status"]) == (EXIT_DRIFT, "findings")
     found = [(f["category"], f["object"]) for f in report["findings"]]
     assert sorted(found) == sorted(
@@ -204,30 +211,13 @@ def test_everything_added_outside_the_stack_is_found(
 
 
 def test_graph_refusal_is_an_error_status(project, stack_cli, capsys, monkeypatch) -> None:
-    directory = copy.deepcopy(CLEAN)
-    credential = Credential()
-    monkeypatch.setattr(audit, "make_credential", lambda: credential)
-    with FakeGraph(directory, project) as graph:
-        graph.status_override = 403
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(graph.ca_bundle))
-        code = cli.main(
-            [
-                "--project-dir",
-                str(project),
-                "audit",
-                "--stack",
-                "contoso",
-                "--graph-url",
-                graph.base_url,
-            ]
-        )
-    out = capsys.readouterr().out
+    code, out = run_audit(capsys, monkeypatch, project, copy.deepcopy(CLEAN), status=403)
     assert code == EXIT_USAGE
     assert "HTTP 403" in out and "Application.Read.All" in out and "status: error" in out
 
 
 def test_no_azure_sign_in_is_an_error_status(project, stack_cli, capsys, monkeypatch) -> None:
-    code, report = run_audit(
+    code, report = run_audit_json(
         capsys, monkeypatch, project, copy.deepcopy(CLEAN), Credential(fail=True)
     )
     assert code == EXIT_USAGE and report["status"] == "error"
@@ -240,7 +230,7 @@ def test_markdown_summary(project, stack_cli, capsys, monkeypatch, tmp_path) -> 
     dirty = copy.deepcopy(CLEAN)
     dirty.owners[SP].append("7f7f7f7f-7f7f-4f7f-8f7f-7f7f7f7f7f7f")
     summary = tmp_path / "summary.md"
-    run_audit(capsys, monkeypatch, project, dirty, None, "--markdown", str(summary))
+    run_audit_json(capsys, monkeypatch, project, dirty, None, "--markdown", str(summary))
     text = summary.read_text()
     assert "### exo-cba audit of contoso: `findings`" in text
     assert "| extra_owner | servicePrincipal |" in text

@@ -113,6 +113,17 @@ def test_pfx_holds_exactly_that_certificate_and_key(pair, tmp_path, legacy: bool
     assert x509.load_pem_x509_certificate(dumped[begin:].encode()) == loaded_cert
 
 
+def token_from_pfx(cloud, pfx_path: Path) -> dict:
+    """What a script host does with the file: MSAL signs a client assertion with it."""
+    app = msal.ConfidentialClientApplication(
+        APP_ID,
+        authority=f"{cloud.base_url}/{TENANT_ID}",
+        client_credential={"private_key_pfx_path": str(pfx_path), "passphrase": PASSWORD},
+        instance_discovery=False,
+    )
+    return app.acquire_token_for_client(scopes=[EXCHANGE_SCOPE])
+
+
 @pytest.mark.parametrize("legacy", [False, True])
 def test_msal_signs_a_client_assertion_entra_accepts(pair, tmp_path, cloud, legacy) -> None:
     cert, key = pair
@@ -137,13 +148,7 @@ def test_msal_signs_a_client_assertion_entra_accepts(pair, tmp_path, cloud, lega
             app_roles={"https://outlook.office365.com": {"Exchange.ManageAsApp"}},
         )
     )
-    app = msal.ConfidentialClientApplication(
-        APP_ID,
-        authority=f"{cloud.base_url}/{TENANT_ID}",
-        client_credential={"private_key_pfx_path": str(out), "passphrase": PASSWORD},
-        instance_discovery=False,
-    )
-    result = app.acquire_token_for_client(scopes=[EXCHANGE_SCOPE])
+    result = token_from_pfx(cloud, out)
     assert "access_token" in result, result
     token_requests = [r for r in cloud.requests if r.path.endswith("/oauth2/v2.0/token")]
     assert len(token_requests) == 1
@@ -160,13 +165,7 @@ def test_a_pfx_of_another_certificate_is_rejected_by_entra(pair, tmp_path, cloud
             APP_ID, "sp", certificates=[x509.load_pem_x509_certificate(registered.encode())]
         )
     )
-    app = msal.ConfidentialClientApplication(
-        APP_ID,
-        authority=f"{cloud.base_url}/{TENANT_ID}",
-        client_credential={"private_key_pfx_path": str(out), "passphrase": PASSWORD},
-        instance_discovery=False,
-    )
-    result = app.acquire_token_for_client(scopes=[EXCHANGE_SCOPE])
+    result = token_from_pfx(cloud, out)
     assert "access_token" not in result
     assert "AADSTS700027" in result["error_description"]
 

@@ -56,29 +56,30 @@ def register(cloud, certificate, consent: bool = True, roles: set[str] | None = 
     )
 
 
+def verify_args(pfx_path: Path, base_url: str, *extra: str) -> list[str]:
+    return [
+        "verify",
+        "--app-id",
+        APP_ID,
+        "--tenant-id",
+        TENANT_ID,
+        "--organization",
+        INITIAL_DOMAIN,
+        "--pfx",
+        str(pfx_path),
+        "--password-env",
+        "PFX_PASSWORD",
+        "--authority",
+        base_url,
+        "--exchange-url",
+        base_url,
+        *extra,
+    ]
+
+
 def run_verify(capsys, cloud, pfx_path: Path, *extra: str) -> tuple[int, dict]:
     code = cli.main(
-        [
-            "verify",
-            "--app-id",
-            APP_ID,
-            "--tenant-id",
-            TENANT_ID,
-            "--organization",
-            INITIAL_DOMAIN,
-            "--pfx",
-            str(pfx_path),
-            "--password-env",
-            "PFX_PASSWORD",
-            "--authority",
-            cloud.base_url,
-            "--exchange-url",
-            cloud.base_url,
-            "--role",
-            EXCHANGE_ADMIN,
-            "--json",
-            *extra,
-        ]
+        verify_args(pfx_path, cloud.base_url, "--role", EXCHANGE_ADMIN, "--json", *extra)
     )
     return code, json.loads(capsys.readouterr().out)
 
@@ -174,25 +175,7 @@ def test_network_errors_are_named(pfx, capsys, tmp_path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    code = cli.main(
-        [
-            "verify",
-            "--app-id",
-            APP_ID,
-            "--tenant-id",
-            TENANT_ID,
-            "--organization",
-            INITIAL_DOMAIN,
-            "--pfx",
-            str(path),
-            "--password-env",
-            "PFX_PASSWORD",
-            "--authority",
-            f"https://127.0.0.1:{port}",
-            "--exchange-url",
-            f"https://127.0.0.1:{port}",
-        ]
-    )
+    code = cli.main(verify_args(path, f"https://127.0.0.1:{port}"))
     out = capsys.readouterr().out
     assert code == EXIT_VERIFY_FAILED
     assert f"FAIL  token: network: cannot reach https://127.0.0.1:{port}" in out
