@@ -363,9 +363,11 @@ class Progress:
         self.lock = threading.Lock()
         self.rich = None
         if sys.stderr.isatty():
+            from rich.console import Console
             from rich.progress import Progress as RichProgress
 
-            self.rich = RichProgress(transient=True)
+            # stderr, so a terminal run with --json still prints only JSON on stdout
+            self.rich = RichProgress(console=Console(file=sys.stderr), transient=True)
             self.task = self.rich.add_task("checking stacks", total=total)
             self.rich.start()
 

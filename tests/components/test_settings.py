@@ -130,3 +130,34 @@ def test_pulumi_yaml_declares_every_key_with_the_programs_defaults() -> None:
     assert schema["roles"]["type"] == "array"
     assert schema["certificate.validityDays"]["type"] == "integer"
     assert schema["allowGlobalAdministrator"]["type"] == "boolean"
+
+
+def test_rotation_defaults_to_quarterly_within_a_year() -> None:
+    settings = load_settings({})
+    assert (settings.rotation_days, settings.validity_days) == (90, 365)
+
+
+@pytest.mark.parametrize(
+    ("validity", "rotation", "accepted"),
+    [
+        ("365", "121", True),
+        ("365", "122", False),
+        ("90", "30", True),
+        ("90", "45", False),
+        ("3", "1", True),
+        ("30", "0", False),
+    ],
+)
+def test_rotation_must_fit_three_times_into_validity(validity, rotation, accepted) -> None:
+    raw = {"certificate.validityDays": validity, "certificate.rotationDays": rotation}
+    if accepted:
+        assert load_settings(raw).rotation_days == int(rotation)
+        return
+    (problem,) = refused(raw)
+    assert problem.startswith(f"exo-cba:certificate.rotationDays: {rotation} days is out of range")
+    assert f"allowed: 1 to {max(1, int(validity) // 3)} days" in problem
+
+
+def test_validity_too_short_to_rotate_names_validity_days() -> None:
+    (problem,) = refused({"certificate.validityDays": "2", "certificate.rotationDays": "1"})
+    assert problem.startswith("exo-cba:certificate.validityDays: 2 days leaves no room")

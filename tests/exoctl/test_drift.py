@@ -287,3 +287,23 @@ def test_certificate_warning_threshold() -> None:
         {"certificateNotAfter": "2026-12-21T00:00:00Z"}, 30, now
     )
     assert certificate_warning({}, 30, now) is None
+
+
+def test_progress_on_a_terminal_goes_to_stderr_not_stdout(monkeypatch, capsys) -> None:
+    import io
+
+    from exoctl.drift import Progress, StackResult
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    progress = Progress(2)
+    assert progress.rich is not None
+    progress.started("contoso")
+    progress.finished(StackResult("contoso"))
+    progress.close()
+    assert capsys.readouterr().out == ""
+    assert "drift: checking" not in terminal.getvalue()  # no plain lines on a terminal
