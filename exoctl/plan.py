@@ -112,7 +112,9 @@ def evaluate(
 
 def _format_value(value: Any) -> str:
     if isinstance(value, str):
-        return value
+        lines = value.strip().splitlines()
+        # PEM and other blocks: one line in the text view; --json has them whole.
+        return value if len(lines) <= 1 else f"{lines[0]} … ({len(lines)} lines)"
     return json.dumps(value, sort_keys=True)
 
 
