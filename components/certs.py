@@ -14,14 +14,19 @@ def load_pem_certificate(pem: str | bytes) -> x509.Certificate:
     return x509.load_pem_x509_certificate(data)
 
 
-def thumbprint(pem: str | bytes) -> str:
+def certificate_thumbprint(certificate: x509.Certificate) -> str:
     """Windows thumbprint: uppercase hex SHA-1 over the DER encoding.
 
     The same value `openssl x509 -fingerprint -sha1` prints, without colons, and the
     one Connect-ExchangeOnline -CertificateThumbprint looks up in the store.
     """
-    der = load_pem_certificate(pem).public_bytes(serialization.Encoding.DER)
+    der = certificate.public_bytes(serialization.Encoding.DER)
     return hashlib.sha1(der, usedforsecurity=False).hexdigest().upper()
+
+
+def thumbprint(pem: str | bytes) -> str:
+    """The Windows thumbprint of a PEM certificate."""
+    return certificate_thumbprint(load_pem_certificate(pem))
 
 
 def not_after(pem: str | bytes) -> dt.datetime:

@@ -42,9 +42,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _cmd_export_pfx(args: argparse.Namespace) -> int:
-    from cryptography.hazmat.primitives.serialization import Encoding
-
-    from components.certs import thumbprint
+    from components.certs import certificate_thumbprint
     from exoctl import pfx
 
     if args.stack is None and not (args.cert and args.key):
@@ -52,6 +50,7 @@ def _cmd_export_pfx(args: argparse.Namespace) -> int:
     if args.stack is not None and (args.cert or args.key):
         raise ExoctlError("export-pfx takes --stack or --cert/--key, not both", EXIT_USAGE)
     password = pfx.read_password(args.password_env)
+    # Checked again when writing; refusing here saves a Pulumi CLI round trip.
     if args.out.exists() and not args.force:
         raise ExoctlError(f"{args.out} exists; pass --force to replace it", EXIT_USAGE)
 
@@ -78,7 +77,7 @@ def _cmd_export_pfx(args: argparse.Namespace) -> int:
     data = pfx.build_pfx(certificate, key, password, legacy=args.legacy)
     pfx.write_private_file(args.out, data, force=args.force)
 
-    print_thumbprint = thumbprint(certificate.public_bytes(Encoding.PEM))
+    print_thumbprint = certificate_thumbprint(certificate)
     kind = "legacy 3DES / SHA-1 MAC" if args.legacy else "AES-256 / SHA-256 MAC"
     name = args.out.name
     print(

@@ -130,11 +130,9 @@ def verify(
             "variable named by --password-env",
         )
 
-    from cryptography.hazmat.primitives.serialization import Encoding
+    from components.certs import certificate_thumbprint
 
-    from components.certs import thumbprint
-
-    print_thumbprint = thumbprint(certificate.public_bytes(Encoding.PEM))
+    print_thumbprint = certificate_thumbprint(certificate)
     authority = authority.rstrip("/")
     exchange_url = exchange_url.rstrip("/")
     default_authority = urlparse(authority).hostname == urlparse(DEFAULT_AUTHORITY).hostname

@@ -12,6 +12,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs12
 
+from components.certs import thumbprint
 from components.wellknown import EXCHANGE_SCOPE
 from exoctl import automation, cli
 from exoctl.errors import EXIT_USAGE
@@ -78,6 +79,7 @@ def test_modern_pfx_is_aes_with_sha256_mac_and_mode_0600(pair, tmp_path, capsys)
     assert "Connect-ExchangeOnline -CertificateFilePath ./exo.pfx" in printed.out
     assert "-CertificatePassword (Read-Host -AsSecureString)" in printed.out
     assert "Import-PfxCertificate" in printed.out
+    assert f"-CertificateThumbprint {thumbprint(cert.read_text())} " in printed.out
     assert PASSWORD not in printed.out + printed.err
     assert "PRIVATE KEY" not in printed.out + printed.err
 
