@@ -123,6 +123,7 @@ class EntraMocks(pulumi.runtime.Mocks):
     created: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     previous_outputs: dict[str, Any] = field(default_factory=dict)
+    previous_outputs_failure: str | None = None
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         inputs = engine.reveal(dict(args.inputs))
@@ -190,6 +191,8 @@ class EntraMocks(pulumi.runtime.Mocks):
     def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
         self.calls.append((args.token, dict(args.args)))
         if args.token == "pulumi:pulumi:readStackOutputs":
+            if self.previous_outputs_failure:
+                return {}, [("name", self.previous_outputs_failure)]
             return {
                 "name": args.args["name"],
                 "outputs": self.previous_outputs,

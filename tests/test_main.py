@@ -108,3 +108,22 @@ def test_destroy_cannot_touch_microsofts_service_principals() -> None:
                 )
     lookups = [a for t, a in run.mocks.calls if t.endswith("getServicePrincipal")]
     assert lookups == [{"clientId": "00000002-0000-0ff1-ce00-000000000000"}]
+
+
+def test_a_misspelt_key_in_the_namespace_is_refused_by_the_program() -> None:
+    """Through the program's own config read, not only load_settings."""
+    mocks = EntraMocks()
+    with pytest.raises(ConfigError) as caught:
+        run_stack({"certificate.validitydays": "30"}, mocks=mocks)
+    (problem,) = caught.value.problems
+    assert problem.startswith("exo-cba:certificate.validitydays: is not a key this program reads")
+    assert mocks.created == []
+
+
+def test_an_unreadable_previous_ledger_stops_the_run_before_any_certificate() -> None:
+    from pulumi import RunError
+
+    mocks = EntraMocks(previous_outputs_failure="backend unavailable")
+    with pytest.raises(RunError, match="cannot read this stack's previous outputs"):
+        run_stack(mocks=mocks)
+    assert mocks.created == []

@@ -48,6 +48,8 @@ def test_plan_json_for_the_example_stack() -> None:
     by_name = {r["name"]: r for r in plan["resources"]}
     assert by_name["exo-app"]["type"] == "azuread:index/application:Application"
     assert by_name["exo-app"]["parent"] == "exo"
+    # The example stack shows destroy protection on what scripts depend on.
+    assert sorted(r["name"] for r in plan["resources"] if r["protect"]) == ["exo-app", "exo-sp"]
     assert by_name["exo-app"]["inputs"]["displayName"] == "Exchange Online automation (dev)"
     assert by_name["exo-role-exchange-administrator"]["inputs"]["roleId"] == (
         "29232cdf-9323-42fd-ade2-1d097af3e4de"
