@@ -8,12 +8,23 @@ from components.connect import connect_command, connect_command_pfx
 from components.credentials import CertificateCredentials, CertificateCredentialsArgs
 from components.exchange_app import ExchangeOnlineApp, ExchangeOnlineAppArgs
 from components.rotation import current_time, plan_generations
-from components.settings import active_public_certificate, load_settings, read_pulumi_config
-from components.stack_state import previous_ledger
+from components.settings import (
+    active_public_certificate,
+    load_settings,
+    read_provider_config,
+    read_pulumi_config,
+)
+from components.stack_state import previous_ledger, require_engine
 from components.tenant import initial_domain, tenant_id
 
+require_engine()
 now = current_time()
-settings = load_settings(read_pulumi_config(), now=now, base_dir=Path(__file__).parent)
+settings = load_settings(
+    read_pulumi_config(),
+    now=now,
+    base_dir=Path(__file__).parent,
+    provider=read_provider_config(),
+)
 for warning in settings.warnings:
     pulumi.log.warn(warning)
 
@@ -60,8 +71,8 @@ pulumi.export("certificatePem", credentials.cert_pem)
 pulumi.export("certificates", credentials.certificates)
 if credentials.private_key_pem is not None:
     pulumi.export("privateKeyPem", credentials.private_key_pem)
-if ledger is not None:
-    pulumi.export("rotationLedger", ledger.to_output())
+if credentials.rotation_ledger is not None:
+    pulumi.export("rotationLedger", credentials.rotation_ledger)
 pulumi.export(
     "connectCommand",
     pulumi.Output.all(app.client_id, credentials.thumbprint, organization).apply(

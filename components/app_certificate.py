@@ -29,6 +29,11 @@ class AppCertificateArgs:
     validity_days: int
 
 
+def _once(gate: pulumi.Output[str], value: pulumi.Output[str]) -> pulumi.Output[str]:
+    """`value`, resolving only after `gate` has (secretness carries over)."""
+    return pulumi.Output.all(gate, value).apply(lambda pair: pair[1])
+
+
 class AppCertificate(pulumi.ComponentResource):
     """One certificate, registered on the app as an AsymmetricX509Cert key credential."""
 
@@ -71,13 +76,19 @@ class AppCertificate(pulumi.ComponentResource):
             opts=child,
         )
 
-        self.cert_pem = self.certificate.cert_pem
+        # Everything handed out about this generation waits for its key credential:
+        # after a failed `pulumi up` the engine keeps the outputs that did resolve,
+        # and a certificate Entra does not hold must never be among them.
+        registered = self.credential.id
+        self.cert_pem = _once(registered, self.certificate.cert_pem)
         # Explicit: the engine marks the provider output secret, but being explicit
         # keeps it secret through every apply that touches it.
-        self.private_key_pem = pulumi.Output.secret(self.private_key.private_key_pem)
-        self.thumbprint = self.certificate.cert_pem.apply(thumbprint)
-        self.not_before = self.certificate.validity_start_time
-        self.not_after = self.certificate.validity_end_time
+        self.private_key_pem = pulumi.Output.secret(
+            _once(registered, self.private_key.private_key_pem)
+        )
+        self.thumbprint = self.cert_pem.apply(thumbprint)
+        self.not_before = _once(registered, self.certificate.validity_start_time)
+        self.not_after = _once(registered, self.certificate.validity_end_time)
         self.register_outputs(
             {
                 "thumbprint": self.thumbprint,

@@ -41,6 +41,10 @@ class CertificateCredentials(pulumi.ComponentResource):
     not_after: pulumi.Output[str]
     private_key_pem: pulumi.Output[str] | None
     certificates: pulumi.Output[list[dict[str, object]]]
+    rotation_ledger: pulumi.Output[dict[str, object]] | None
+    """The ledger to export (generated mode): resolves once every generation it
+    lists has its key credential, so a failed run never records a generation
+    that does not exist."""
 
     def __init__(
         self,
@@ -54,7 +58,15 @@ class CertificateCredentials(pulumi.ComponentResource):
             self._uploaded(name, args, child)
         else:
             self._generated(name, args, child)
-        self.register_outputs({"thumbprint": self.thumbprint, "certificates": self.certificates})
+        self.register_outputs(
+            {
+                "thumbprint": self.thumbprint,
+                "certificates": self.certificates,
+                # The planned ledger, known even in preview (the exported one waits
+                # for the credentials): `exoctl plan` shows the rotation from it.
+                "plannedLedger": args.ledger.to_output() if args.ledger else None,
+            }
+        )
 
     def _generated(
         self, name: str, args: CertificateCredentialsArgs, child: pulumi.ResourceOptions
@@ -75,6 +87,10 @@ class CertificateCredentials(pulumi.ComponentResource):
             for generation in args.ledger.generations
         }
         active = generations[args.ledger.active]
+        ledger = args.ledger.to_output()
+        self.rotation_ledger = pulumi.Output.all(
+            *[c.credential.id for c in generations.values()]
+        ).apply(lambda _: ledger)
         self.thumbprint = active.thumbprint
         self.cert_pem = active.cert_pem
         self.not_after = active.not_after
@@ -111,6 +127,7 @@ class CertificateCredentials(pulumi.ComponentResource):
         self.cert_pem = pulumi.Output.from_input(active.pem)
         self.not_after = pulumi.Output.from_input(rfc3339(active.not_after))
         self.private_key_pem = None
+        self.rotation_ledger = None
         self.certificates = pulumi.Output.from_input(
             [
                 {

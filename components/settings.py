@@ -50,8 +50,16 @@ _ORGANIZATION_PATTERN = re.compile(
     r"^[a-z0-9][a-z0-9-]{0,62}\.(onmicrosoft\.com|onmicrosoft\.us|partner\.onmschina\.cn)$"
 )
 
+# The rotation period when none is set: quarterly, or less where validityDays / 3
+# is shorter (see _rotation_days).
 DEFAULT_ROTATION_DAYS = 90
 MIN_RSA_BITS = 2048
+
+# `pulumi config set --path exo-cba:certificate.validityDays 730` writes an object
+# under `exo-cba:certificate`; `pulumi config set exo-cba:certificate.validityDays
+# 730` writes a flat key. Both are read; setting one field both ways is refused.
+CERTIFICATE = "certificate"
+CERTIFICATE_FIELDS = ("validityDays", "rotationDays", "keySize", "subject", "publicCertificates")
 
 KNOWN_KEYS = (
     "displayName",
@@ -59,13 +67,14 @@ KNOWN_KEYS = (
     "allowGlobalAdministrator",
     "organization",
     "owners",
-    "certificate.validityDays",
-    "certificate.rotationDays",
-    "certificate.keySize",
-    "certificate.subject",
-    "certificate.publicCertificates",
+    *(f"{CERTIFICATE}.{name}" for name in CERTIFICATE_FIELDS),
     "protect",
 )
+# Keys the program reads besides KNOWN_KEYS: the object form of the certificate keys.
+OBJECT_KEYS = (CERTIFICATE,)
+
+# Provider keys validated here because the program depends on them.
+TENANT_ID_KEY = "azuread:tenantId"
 
 
 class ConfigError(pulumi.RunError):
@@ -101,6 +110,7 @@ class Settings:
     subject: str
     protect: bool = True
     rotation_days: int = DEFAULT_ROTATION_DAYS
+    tenant_id: str | None = None
     public_certificates: tuple[PublicCertificate, ...] = ()
     warnings: tuple[str, ...] = field(default=())
 
@@ -110,7 +120,8 @@ class Settings:
 
 
 def _key(name: str) -> str:
-    return f"{NAMESPACE}:{name}"
+    """`exo-cba:name`, or the name itself when it already carries a namespace."""
+    return name if ":" in name else f"{NAMESPACE}:{name}"
 
 
 def _problem(name: str, what: str, allowed: str) -> str:
@@ -326,24 +337,115 @@ def _bounded_text(reader: _Reader, name: str, value: str, limit: int) -> str:
     return text
 
 
+def _as_raw(value: object) -> str:
+    """A value inside a config object, as the engine would pass the flat key."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+def _flatten_objects(raw: Mapping[str, str | None], problems: list[str]) -> dict[str, str | None]:
+    """Merge `exo-cba:certificate` set as an object (`--path`) into flat dotted keys."""
+    flat = {key: value for key, value in raw.items() if key not in OBJECT_KEYS}
+    for parent in OBJECT_KEYS:
+        text = raw.get(parent)
+        if text is None:
+            continue
+        allowed = (
+            f"an object with {', '.join(CERTIFICATE_FIELDS)}, e.g. "
+            f"`pulumi config set --path {_key(parent)}.validityDays 730`"
+        )
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError:
+            document = None
+        if not isinstance(document, dict):
+            problems.append(_problem(parent, f"{text!r} is not an object", allowed))
+            continue
+        for field_name, value in document.items():
+            flat_key = f"{parent}.{field_name}"
+            if field_name not in CERTIFICATE_FIELDS:
+                problems.append(_problem(flat_key, "is not a key this program reads", allowed))
+            elif raw.get(flat_key) is not None:
+                problems.append(
+                    _problem(
+                        flat_key,
+                        f"is set twice, as the flat key {_key(flat_key)} and inside the object "
+                        f"{_key(parent)} (pulumi config set --path)",
+                        "one of the two; remove the other from the stack file",
+                    )
+                )
+            elif value is not None:
+                flat[flat_key] = _as_raw(value)
+    return flat
+
+
+def _rotation_days(reader: _Reader, validity_days: int) -> int:
+    """Explicit rotationDays is checked; an unset one is derived from validityDays."""
+    max_rotation = max(1, validity_days // OVERLAP_FACTOR)
+    rotation_allowed = (
+        f"1 to {max_rotation} days for certificate.validityDays {validity_days}: every "
+        f"certificate must outlive {OVERLAP_FACTOR} rotation periods (see README, Rotation)"
+    )
+    if reader.raw.get("certificate.rotationDays") is None:
+        # Someone who never set it must not get an error about it: the largest
+        # period validityDays allows, but at most quarterly.
+        return min(DEFAULT_ROTATION_DAYS, max_rotation)
+    rotation_days = reader.integer(
+        "certificate.rotationDays", DEFAULT_ROTATION_DAYS, rotation_allowed
+    )
+    if validity_days >= OVERLAP_FACTOR and not 1 <= rotation_days <= max_rotation:
+        reader.fail(
+            "certificate.rotationDays", f"{rotation_days} days is out of range", rotation_allowed
+        )
+    return rotation_days
+
+
+def _tenant_id(reader: _Reader, provider: Mapping[str, str | None]) -> str | None:
+    value = provider.get(TENANT_ID_KEY)
+    if value is None or not value.strip():
+        return None
+    try:
+        return str(uuid.UUID(value.strip()))
+    except ValueError:
+        reader.fail(
+            TENANT_ID_KEY,
+            f"{value!r} is not a tenant id (GUID)",
+            "the Directory (tenant) ID from Entra ID's overview page, "
+            "e.g. 72f988bf-86f1-41af-91ab-2d7cd011db47",
+        )
+        return None
+
+
 def load_settings(
     raw: Mapping[str, str | None],
     *,
     now: dt.datetime | None = None,
     base_dir: Path | None = None,
+    provider: Mapping[str, str | None] | None = None,
 ) -> Settings:
     """Validate raw config values (keys without the namespace) into Settings.
 
     `now` decides which brought certificates have expired; `base_dir` is where
-    certificate file paths are relative to (the project). Raises ConfigError
-    listing every problem found.
+    certificate file paths are relative to (the project); `provider` holds the
+    azuread keys the program depends on (full names). Raises ConfigError listing
+    every problem found.
     """
     now = now or dt.datetime.now(dt.UTC)
     base_dir = base_dir or Path.cwd()
-    reader = _Reader(raw)
-    for unknown in sorted(set(raw) - set(KNOWN_KEYS)):
-        if raw[unknown] is not None:
-            reader.fail(unknown, "is not a key this program reads", ", ".join(KNOWN_KEYS))
+    problems: list[str] = []
+    reader = _Reader(_flatten_objects(raw, problems))
+    reader.problems = problems
+    for unknown in sorted(set(reader.raw) - set(KNOWN_KEYS)):
+        if reader.raw[unknown] is not None:
+            reader.fail(
+                unknown,
+                "is not a key this program reads",
+                ", ".join(KNOWN_KEYS) + f" (or {_key(CERTIFICATE)} as an object)",
+            )
+    tenant_id = _tenant_id(reader, provider or {})
 
     display_name = _bounded_text(
         reader,
@@ -382,24 +484,13 @@ def load_settings(
             f"a whole number of days from 1 to {MAX_VALIDITY_DAYS}",
         )
 
-    max_rotation = max(1, validity_days // OVERLAP_FACTOR)
-    rotation_allowed = (
-        f"1 to {max_rotation} days for certificate.validityDays {validity_days}: every "
-        f"certificate must outlive {OVERLAP_FACTOR} rotation periods (see README, Rotation)"
-    )
-    rotation_days = reader.integer(
-        "certificate.rotationDays", DEFAULT_ROTATION_DAYS, rotation_allowed
-    )
     if 1 <= validity_days < OVERLAP_FACTOR:
         reader.fail(
             "certificate.validityDays",
             f"{validity_days} days leaves no room for rotation",
             f"at least {OVERLAP_FACTOR} days (three overlapping rotation periods)",
         )
-    elif validity_days >= OVERLAP_FACTOR and not 1 <= rotation_days <= max_rotation:
-        reader.fail(
-            "certificate.rotationDays", f"{rotation_days} days is out of range", rotation_allowed
-        )
+    rotation_days = _rotation_days(reader, validity_days)
 
     public_certificates = _public_certificates(reader, now, base_dir)
 
@@ -435,6 +526,7 @@ def load_settings(
         subject=subject,
         protect=protect,
         rotation_days=rotation_days,
+        tenant_id=tenant_id,
         public_certificates=public_certificates,
         warnings=tuple(warnings),
     )
@@ -443,12 +535,21 @@ def load_settings(
 def read_pulumi_config() -> dict[str, str | None]:
     """Every key set in the exo-cba namespace, as the engine passed it."""
     config = pulumi.Config(NAMESPACE)
-    raw: dict[str, str | None] = {name: config.get(name) for name in KNOWN_KEYS}
+    raw: dict[str, str | None] = {name: config.get(name) for name in (*KNOWN_KEYS, *OBJECT_KEYS)}
     prefix = f"{NAMESPACE}:"
     # The engine hands config over either directly or through PULUMI_CONFIG; look
     # at both so a misspelt key is refused instead of silently ignored.
-    present = {**pulumi.runtime.config.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
-    for full_key, value in present.items():
+    for full_key, value in _present_config().items():
         if full_key.startswith(prefix):
             raw.setdefault(full_key[len(prefix) :], value)
     return raw
+
+
+def read_provider_config() -> dict[str, str | None]:
+    """The azuread keys the program validates (full names)."""
+    present = _present_config()
+    return {TENANT_ID_KEY: present.get(TENANT_ID_KEY)}
+
+
+def _present_config() -> dict[str, str]:
+    return {**pulumi.runtime.config.get_config_env(), **pulumi.runtime.config.CONFIG.get()}

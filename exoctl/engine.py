@@ -31,6 +31,9 @@ SECRET_SIG = rpc._special_secret_sig
 COMPUTED = "<computed>"
 SECRET = "[secret]"  # noqa: S105 - the placeholder shown instead of a secret
 
+# The CLI version the offline engine claims; the program requires a minimum.
+OFFLINE_CLI_VERSION = "3.272.0"
+
 
 @dataclass
 class RecordedResource:
@@ -42,7 +45,6 @@ class RecordedResource:
     protect: bool
     inputs: dict[str, Any]
     """Inputs as sent to the engine: UNKNOWN sentinels and secret envelopes intact."""
-    replacement_trigger: Any = None
     dependencies: list[str] = field(default_factory=list)
 
 
@@ -50,8 +52,19 @@ class RecordedResource:
 class ProgramRun:
     resources: list[RecordedResource]
     outputs: dict[str, Any]
-    """Stack outputs with UNKNOWN sentinels and secret envelopes intact."""
+    """Stack outputs with UNKNOWN sentinels and secret envelopes intact. After a
+    failed run: only the outputs that resolved, as the engine keeps them."""
     warnings: list[str]
+    error: BaseException | None = None
+    """Why the run failed (only with tolerate_failure)."""
+    component_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """What each component registered with register_outputs, by URN."""
+
+    def component_output(self, type_: str, key: str) -> Any:
+        """One registered output of the single component of `type_`, or None."""
+        for resource in self.by_type(type_):
+            return self.component_outputs.get(resource.urn, {}).get(key)
+        return None
 
     def by_type(self, type_: str) -> list[RecordedResource]:
         return [r for r in self.resources if r.type == type_]
@@ -69,13 +82,15 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
         super().__init__(mocks)
         self.recorded: list[RecordedResource] = []
+        self.component_outputs: dict[str, dict[str, Any]] = {}
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:
+        self.component_outputs[request.urn] = json_format.MessageToDict(request.outputs)
+        return super().RegisterResourceOutputs(request)
 
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
-            trigger = None
-            if request.HasField("replacement_trigger"):
-                trigger = json_format.MessageToDict(request.replacement_trigger)
             self.recorded.append(
                 RecordedResource(
                     type=request.type,
@@ -85,11 +100,34 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     custom=request.custom,
                     protect=request.protect if request.HasField("protect") else False,
                     inputs=json_format.MessageToDict(request.object),
-                    replacement_trigger=trigger,
                     dependencies=list(request.dependencies),
                 )
             )
         return response
+
+
+class VersionedMockEngine(pulumi_mocks.MockEngine):
+    """The SDK's MockEngine, plus the RequirePulumiVersion RPC a real CLI answers.
+
+    Only `>=X.Y.Z` ranges, the one form the program uses; the refusal reads like
+    the engine's own (pkg/resource/deploy/source_eval.go).
+    """
+
+    def __init__(self, logger: logging.Logger, cli_version: str) -> None:
+        super().__init__(logger)
+        self.cli_version = cli_version
+
+    def RequirePulumiVersion(self, request: Any) -> None:
+        wanted = request.pulumi_version_range
+        if not wanted.startswith(">="):
+            raise ValueError(f"the mock engine only understands >= ranges, not {wanted!r}")
+        have = tuple(int(part) for part in self.cli_version.split("."))
+        need = tuple(int(part) for part in wanted[2:].split("."))
+        if have < need:
+            raise RuntimeError(
+                f"Pulumi CLI version {self.cli_version} does not satisfy the version range "
+                f"{wanted!r} requested by the program"
+            )
 
 
 class _WarningCollector(logging.Handler):
@@ -102,6 +140,29 @@ class _WarningCollector(logging.Handler):
 
 
 _default_unraisablehook = sys.unraisablehook
+
+
+class _ToleratedFailures(logging.Filter):
+    """Drop asyncio's "Future exception was never retrieved" for a tolerated failure.
+
+    A resource that fails leaves its error on every Output derived from it; a
+    failed run tolerated on purpose (tolerate_failure) never awaits them all, and
+    asyncio reports each when it is collected. Other errors still pass.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if not text.startswith("Future exception was never retrieved"):
+            return True
+        return not any(message in text for message in self.messages)
+
+
+_tolerated = _ToleratedFailures()
+logging.getLogger("asyncio").addFilter(_tolerated)
 
 
 def _quiet_loop_teardown(unraisable: Any) -> None:
@@ -161,10 +222,14 @@ def run_program(
     preview: bool = False,
     program_dir: Path = PROJECT_ROOT,
     organization: str = "organization",
+    cli_version: str = OFFLINE_CLI_VERSION,
+    tolerate_failure: bool = False,
 ) -> ProgramRun:
     """Evaluate `program_dir/__main__.py` once on the mock engine.
 
-    Exceptions the program raises (ConfigError, RunError) propagate unchanged.
+    Exceptions the program raises (ConfigError, RunError) propagate unchanged,
+    unless `tolerate_failure`: then a failed run returns what a failed `pulumi up`
+    leaves behind, the outputs that did resolve, with the error.
     """
     sys.unraisablehook = _quiet_loop_teardown
     settings.ROOT.set(None)
@@ -183,6 +248,7 @@ def run_program(
         logger=logger,
         organization=organization,
     )
+    settings.SETTINGS.engine = VersionedMockEngine(logger, cli_version)
     root = settings.get_root_resource()
 
     @pulumi.runtime.test
@@ -194,13 +260,34 @@ def run_program(
         # Resolves once every export has resolved (or is known to be unknown).
         return pulumi.Output.all(*root.outputs.values())
 
-    evaluate()
+    error: BaseException | None = None
+    try:
+        evaluate()
+    except Exception as failure:
+        if not tolerate_failure:
+            raise
+        error = failure
+        _tolerated.messages.add(str(failure))
 
     async def serialize_outputs() -> dict[str, Any]:
-        serialized = await rpc.serialize_properties(dict(root.outputs), {})
-        return json_format.MessageToDict(serialized)
+        if error is None:
+            serialized = await rpc.serialize_properties(dict(root.outputs), {})
+            return json_format.MessageToDict(serialized)
+        # What a failed update keeps: each output that resolved, on its own.
+        kept: dict[str, Any] = {}
+        for key, value in root.outputs.items():
+            try:
+                serialized = await rpc.serialize_properties({key: value}, {})
+            except Exception:  # noqa: S112 - an output the failure never let resolve
+                continue
+            kept.update(json_format.MessageToDict(serialized))
+        return kept
 
     outputs = _sync_await(serialize_outputs())
     return ProgramRun(
-        resources=list(monitor.recorded), outputs=outputs, warnings=collector.messages
+        resources=list(monitor.recorded),
+        outputs=outputs,
+        warnings=collector.messages,
+        error=error,
+        component_outputs=dict(monitor.component_outputs),
     )

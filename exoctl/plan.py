@@ -18,6 +18,8 @@ from exoctl import engine
 from exoctl.errors import ExoctlError
 from exoctl.stackfiles import load_stack_config
 
+CREDENTIALS_TYPE = "exo:index:CertificateCredentials"
+
 
 class PlanMocks(pulumi.runtime.Mocks):
     """Answers nothing the tenant would have to answer.
@@ -106,6 +108,7 @@ def evaluate(
             for resource in sorted(run.resources, key=lambda r: r.urn)
         ],
         "outputs": engine.redact(run.outputs),
+        "rotation": run.component_output(CREDENTIALS_TYPE, "plannedLedger"),
         "warnings": run.warnings,
     }
 
@@ -154,7 +157,7 @@ def render_text(plan: dict[str, Any]) -> str:
     lines += ["", "Outputs:"]
     for key in sorted(plan["outputs"]):
         lines.append(f"  {key}: {_format_value(plan['outputs'][key])}")
-    ledger = plan["outputs"].get("rotationLedger")
+    ledger = plan.get("rotation")
     if isinstance(ledger, dict):
         lines += ["", rotation_summary(ledger)]
     for warning in plan["warnings"]:

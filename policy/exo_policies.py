@@ -232,6 +232,13 @@ def _permission_problem(
     if resource_app_id == EXCHANGE_ONLINE_APP_ID:
         if role_id == EXCHANGE_MANAGE_AS_APP_ROLE_ID and kind == "Role":
             return None
+        if role_id == EXCHANGE_MANAGE_AS_APP_ROLE_ID:
+            return (
+                f"Exchange.ManageAsApp is requested as a delegated permission ({kind}), which "
+                "no unattended script can use and admin consent does not turn into app-only "
+                "access; request it as an application permission: type Role (roleIds on "
+                "ApplicationApiAccess)"
+            )
         if role_id == EXCHANGE_FULL_ACCESS_AS_APP_ROLE_ID and allow_full_access:
             return None
         name = _PERMISSION_NAMES.get(role_id, role_id)

@@ -3,7 +3,14 @@
 - Object ids, app ids and resource ids have Entra's shapes and are stable per
   resource name (uuid5), so two runs of the program see the same tenant.
 - tls.PrivateKey returns a real RSA key of the requested size; tls.SelfSignedCert
-  returns a real X.509 certificate signed by that key, valid from the mock's clock.
+  returns a real X.509 certificate signed by that key, valid from the mock's own
+  clock (the provider's: never the program's EXO_CBA_NOW), with exactly the key
+  usages and extended key usages `allowedUses` asks for.
+- Like engine state, a resource registered again with the same inputs keeps
+  what it was created with (a certificate keeps its dates); `forget` drops what
+  a successful run no longer declares.
+- `failing` names resources whose creation the provider refuses, as a failed
+  `pulumi up` would meet them.
 - Data sources answer only what the tenant would: an unknown client id is
   "not found", as Graph would say.
 """
@@ -44,6 +51,10 @@ TENANT_SERVICE_PRINCIPALS = {
 EXCHANGE_SP_OBJECT_ID = TENANT_SERVICE_PRINCIPALS[EXCHANGE_ONLINE_APP_ID][0]
 
 MOCK_CLOCK = dt.datetime(2026, 11, 22, 9, 30, tzinfo=dt.UTC)
+# The provider stamps a certificate when it creates it, a little after the program
+# read its clock: tests never let the two clocks agree by construction.
+PROVIDER_LAG = dt.timedelta(minutes=7, seconds=13)
+PROVIDER_CLOCK = MOCK_CLOCK + PROVIDER_LAG
 _NAMESPACE = uuid.UUID("6f1c2a8e-2f43-4d1e-9a55-5c7d0f0e6b11")
 
 
@@ -72,18 +83,42 @@ def rsa_key_pem(bits: int, label: str = "") -> str:
     )
 
 
+# pulumi-tls allowed_uses -> X.509 (terraform-provider-tls internal/provider/types.go).
+_KEY_USAGES = {
+    "digital_signature": "digital_signature",
+    "content_commitment": "content_commitment",
+    "key_encipherment": "key_encipherment",
+    "data_encipherment": "data_encipherment",
+    "key_agreement": "key_agreement",
+    "cert_signing": "key_cert_sign",
+    "crl_signing": "crl_sign",
+    "encipher_only": "encipher_only",
+    "decipher_only": "decipher_only",
+}
+_EXTENDED_KEY_USAGES = {
+    "server_auth": ExtendedKeyUsageOID.SERVER_AUTH,
+    "client_auth": ExtendedKeyUsageOID.CLIENT_AUTH,
+    "code_signing": ExtendedKeyUsageOID.CODE_SIGNING,
+    "email_protection": ExtendedKeyUsageOID.EMAIL_PROTECTION,
+    "timestamping": ExtendedKeyUsageOID.TIME_STAMPING,
+    "ocsp_signing": ExtendedKeyUsageOID.OCSP_SIGNING,
+}
+DEFAULT_USES = ("digital_signature", "key_encipherment", "client_auth")
+
+
 def self_signed_pem(
     key_pem: str,
     common_name: str,
     not_before: dt.datetime,
     hours: int,
     key: Any = None,
+    uses: tuple[str, ...] | list[str] = DEFAULT_USES,
 ) -> str:
     """A real self-signed certificate; `key` overrides key_pem (e.g. an EC key)."""
     key = key or serialization.load_pem_private_key(key_pem.encode(), password=None)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     serial = int(uuid.uuid5(_NAMESPACE, f"{common_name}/{not_before.isoformat()}").int >> 1)
-    cert = (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
@@ -91,23 +126,20 @@ def self_signed_pem(
         .serial_number(serial)
         .not_valid_before(not_before)
         .not_valid_after(not_before + dt.timedelta(hours=hours))
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                key_encipherment=True,
-                content_commitment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
-        .sign(key, hashes.SHA256())
     )
+    unknown = set(uses) - set(_KEY_USAGES) - set(_EXTENDED_KEY_USAGES)
+    if unknown:
+        raise ValueError(f"pulumi-tls has no allowed use {sorted(unknown)}")
+    key_usage = {flag: False for flag in _KEY_USAGES.values()}
+    for use in uses:
+        if use in _KEY_USAGES:
+            key_usage[_KEY_USAGES[use]] = True
+    if any(key_usage.values()):
+        builder = builder.add_extension(x509.KeyUsage(**key_usage), critical=True)
+    extended = [_EXTENDED_KEY_USAGES[use] for use in uses if use in _EXTENDED_KEY_USAGES]
+    if extended:
+        builder = builder.add_extension(x509.ExtendedKeyUsage(extended), critical=False)
+    cert = builder.sign(key, hashes.SHA256())
     return cert.public_bytes(serialization.Encoding.PEM).decode()
 
 
@@ -119,19 +151,44 @@ def rfc3339(moment: dt.datetime) -> str:
 class EntraMocks(pulumi.runtime.Mocks):
     """A tenant as the azuread and tls providers would present it."""
 
-    clock: dt.datetime = MOCK_CLOCK
+    clock: dt.datetime = PROVIDER_CLOCK
     created: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     previous_outputs: dict[str, Any] = field(default_factory=dict)
     previous_outputs_failure: str | None = None
+    # Names the "organization/project/stack" form is refused for (DIY legacy layout).
+    refuse_qualified_stack_names: bool = False
+    failing: set[str] = field(default_factory=set)
+    state: dict[tuple[str, str], tuple[str, dict[str, Any], dict[str, Any]]] = field(
+        default_factory=dict
+    )
+    registered: set[tuple[str, str]] = field(default_factory=set)
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         inputs = engine.reveal(dict(args.inputs))
+        key = (args.typ, args.name)
+        self.registered.add(key)
+        kept = self.state.get(key)
+        if kept is not None and kept[1] == inputs:
+            return kept[0], kept[2]
+        if args.name in self.failing:
+            raise RuntimeError(f"creating {args.name}: the provider refused the request")
         self.created.append((args.typ, args.name, inputs))
         handler = getattr(self, "_" + args.typ.split(":")[-1], None)
         if handler is None:
-            return stable_guid(args.typ, args.name), inputs
-        return handler(args.name, inputs)
+            resource_id, outputs = stable_guid(args.typ, args.name), inputs
+        else:
+            resource_id, outputs = handler(args.name, inputs)
+        self.state[key] = (resource_id, inputs, outputs)
+        return resource_id, outputs
+
+    def forget_unregistered(self) -> None:
+        """What the engine deletes after a successful update: what was not declared."""
+        self.state = {k: v for k, v in self.state.items() if k in self.registered}
+
+    def start_run(self, clock: dt.datetime) -> None:
+        self.clock = clock
+        self.registered = set()
 
     def _Application(self, name: str, inputs: dict) -> tuple[str, dict]:
         object_id = stable_guid("application", name)
@@ -172,7 +229,11 @@ class EntraMocks(pulumi.runtime.Mocks):
     def _SelfSignedCert(self, name: str, inputs: dict) -> tuple[str, dict]:
         hours = int(inputs["validityPeriodHours"])
         pem = self_signed_pem(
-            inputs["privateKeyPem"], inputs["subject"]["commonName"], self.clock, hours
+            inputs["privateKeyPem"],
+            inputs["subject"]["commonName"],
+            self.clock,
+            hours,
+            uses=inputs.get("allowedUses") or [],
         )
         return stable_guid("cert", name), {
             **inputs,
@@ -193,6 +254,9 @@ class EntraMocks(pulumi.runtime.Mocks):
         if args.token == "pulumi:pulumi:readStackOutputs":
             if self.previous_outputs_failure:
                 return {}, [("name", self.previous_outputs_failure)]
+            if self.refuse_qualified_stack_names and "/" in args.args["name"]:
+                # pkg/backend/diy: the legacy layout has no organization or project.
+                return {}, [("name", "stack names may not contain slashes")]
             return {
                 "name": args.args["name"],
                 "outputs": self.previous_outputs,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from cryptography import x509
 
 from components.certs import thumbprint
 from components.settings import ConfigError
@@ -33,13 +34,15 @@ def test_outputs_have_the_names_and_values_pipelines_use() -> None:
     ]
     pem = outputs["certificatePem"]
     assert outputs["certificateThumbprint"] == thumbprint(pem)
-    assert outputs["certificateNotAfter"] == "2027-11-22T09:30:00Z"
+    not_after = x509.load_pem_x509_certificate(pem.encode()).not_valid_after_utc
+    assert outputs["certificateNotAfter"] == not_after.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert outputs["connectCommand"] == (
         f"Connect-ExchangeOnline -AppId {APP_ID} "
         f"-CertificateThumbprint {thumbprint(pem)} -Organization {INITIAL_DOMAIN}"
     )
     assert "-CertificateFilePath" in outputs["connectCommandPfx"]
     assert f"-AppId {APP_ID}" in outputs["connectCommandPfx"]
+    assert f"-Organization {INITIAL_DOMAIN}" in outputs["connectCommandPfx"]
     assert is_secret(outputs["privateKeyPem"])
     assert "BEGIN PRIVATE KEY" in reveal(outputs["privateKeyPem"])
 
@@ -126,4 +129,23 @@ def test_an_unreadable_previous_ledger_stops_the_run_before_any_certificate() ->
     mocks = EntraMocks(previous_outputs_failure="backend unavailable")
     with pytest.raises(RunError, match="cannot read this stack's previous outputs"):
         run_stack(mocks=mocks)
+    assert mocks.created == []
+
+
+def test_the_certificate_object_written_by_config_set_path_drives_the_program() -> None:
+    """What `pulumi config set --path exo-cba:certificate.validityDays 90` leaves."""
+    run = run_stack({"certificate": json.dumps({"validityDays": 90, "keySize": 3072})})
+    cert = reveal(run.one("tls:index/selfSignedCert:SelfSignedCert").inputs)
+    assert cert["validityPeriodHours"] == 90 * 24
+    assert reveal(run.one("tls:index/privateKey:PrivateKey").inputs)["rsaBits"] == 3072
+    # rotationDays was never set: derived from validityDays, not refused.
+    assert run.outputs["rotationLedger"]["rotationDays"] == 30
+
+
+def test_a_tenant_id_that_is_not_a_guid_is_refused_before_anything() -> None:
+    mocks = EntraMocks()
+    with pytest.raises(ConfigError) as caught:
+        run_stack({"azuread:tenantId": "contoso.onmicrosoft.com"}, mocks=mocks)
+    (problem,) = caught.value.problems
+    assert problem.startswith("azuread:tenantId: 'contoso.onmicrosoft.com' is not a tenant id")
     assert mocks.created == []

@@ -22,18 +22,24 @@ MANAGE_AS_APP = {
 }
 
 
+NAME = "exo-under-test"
+
+
 def violations(validate, resource_type: str, props: dict, config: dict | None = None) -> list[str]:
+    """Messages reported; each must name the resource it is about."""
     found: list[str] = []
     args = ResourceValidationArgs(
         resource_type,
         props,
-        f"urn:pulumi:dev::exo-cba::{resource_type}::r",
-        "r",
+        f"urn:pulumi:dev::exo-cba::{resource_type}::{NAME}",
+        NAME,
         PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), []),
         None,
         config or {},
     )
     validate(args, lambda message, urn=None: found.append(message))
+    unnamed = [message for message in found if not message.startswith(f"{NAME}: ")]
+    assert unnamed == [], "a violation must name the resource"
     return found
 
 
@@ -251,7 +257,48 @@ def test_api_access_resource_is_checked_too() -> None:
         p.APPLICATION_API_ACCESS,
         {"apiClientId": "00000003-0000-0000-c000-000000000000", "roleIds": ["x"]},
     )
-    assert "Microsoft Graph" in found[0]
+    (message,) = found
+    assert "Microsoft Graph permissions are not needed" in message
+    assert "remove them" in message
+
+
+EXCHANGE = "00000002-0000-0ff1-ce00-000000000000"
+MANAGE_AS_APP_ID = "dc50a0fb-09a3-484d-be87-e023b12c6440"
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "props"),
+    [
+        (
+            p.APPLICATION,
+            {
+                "requiredResourceAccesses": [
+                    {
+                        "resourceAppId": EXCHANGE,
+                        "resourceAccesses": [{"id": MANAGE_AS_APP_ID, "type": "Scope"}],
+                    }
+                ]
+            },
+        ),
+        (p.APPLICATION_API_ACCESS, {"apiClientId": EXCHANGE, "scopeIds": [MANAGE_AS_APP_ID]}),
+    ],
+)
+def test_manage_as_app_as_a_delegated_scope_is_a_violation(resource_type, props) -> None:
+    (message,) = violations(p.validate_exchange_permission_only, resource_type, props)
+    assert "Exchange.ManageAsApp is requested as a delegated permission (Scope)" in message
+    assert "type Role" in message
+
+
+def test_api_access_with_manage_as_app_as_a_role_passes() -> None:
+    props = {"apiClientId": EXCHANGE, "roleIds": [MANAGE_AS_APP_ID.upper()]}
+    assert violations(p.validate_exchange_permission_only, p.APPLICATION_API_ACCESS, props) == []
+
+
+def test_api_access_asking_for_full_access_as_app_is_refused_with_the_way_out() -> None:
+    props = {"apiClientId": EXCHANGE, "roleIds": ["dc890d15-9560-4a4c-9b7f-a736ec74ec40"]}
+    (message,) = violations(p.validate_exchange_permission_only, p.APPLICATION_API_ACCESS, props)
+    assert "full_access_as_app (Role) on Office 365 Exchange Online" in message
+    assert "request only Exchange.ManageAsApp" in message
 
 
 def test_this_stacks_own_resources_pass_every_policy(monkeypatch) -> None:

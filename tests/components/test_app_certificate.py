@@ -12,6 +12,8 @@ from components.certs import thumbprint
 from exoctl.engine import is_secret, reveal
 from tests.conftest import MOCK_CLOCK, run_stack, stable_guid
 
+SIGN_IN_USES = (x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH,)
+
 KEY = "tls:index/privateKey:PrivateKey"
 CERT = "tls:index/selfSignedCert:SelfSignedCert"
 CREDENTIAL = "azuread:index/applicationCertificate:ApplicationCertificate"
@@ -44,7 +46,10 @@ def test_credential_is_the_generated_certificate_within_its_validity() -> None:
     certificate = x509.load_pem_x509_certificate(generated.encode())
     assert inputs["endDate"] == certificate.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert inputs["startDate"] == certificate.not_valid_before_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert certificate.not_valid_after_utc == MOCK_CLOCK + dt.timedelta(days=30)
+    # The lifetime comes from config; the dates from the provider, not the program's clock.
+    lifetime = certificate.not_valid_after_utc - certificate.not_valid_before_utc
+    assert lifetime == dt.timedelta(days=30)
+    assert certificate.not_valid_before_utc != MOCK_CLOCK
     # The certificate's public key is the generated private key's.
     key = serialization.load_pem_private_key(
         reveal(run.outputs["privateKeyPem"]).encode(), password=None
@@ -64,3 +69,18 @@ def test_credential_value_and_private_key_are_secret() -> None:
 def test_thumbprint_output_is_sha1_of_that_certificate() -> None:
     run = run_stack()
     assert run.outputs["certificateThumbprint"] == thumbprint(run.outputs["certificatePem"])
+
+
+def test_the_certificate_can_sign_a_client_assertion() -> None:
+    """Entra's client assertion is an RS256 signature: digital_signature and clientAuth.
+
+    The mock builds the certificate's extensions from allowedUses, as pulumi-tls
+    does, so dropping either use from ALLOWED_USES turns this red.
+    """
+    run = run_stack()
+    certificate = x509.load_pem_x509_certificate(run.outputs["certificatePem"].encode())
+    usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
+    assert usage.digital_signature
+    assert not usage.key_cert_sign
+    extended = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert list(extended) == list(SIGN_IN_USES)

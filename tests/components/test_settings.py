@@ -116,7 +116,15 @@ def test_empty_optional_strings_mean_unset() -> None:
 
 def test_pulumi_yaml_declares_every_key_with_the_programs_defaults() -> None:
     schema = yaml.safe_load((PROJECT_ROOT / "Pulumi.yaml").read_text())["config"]
-    assert set(schema) == set(settings_module.KNOWN_KEYS)
+    # The certificate keys are read as flat keys *and* as an object; a project
+    # schema can declare neither an object nor a key without a default that is
+    # not mandatory, and a declared default would hide whether the user set
+    # rotationDays. So they are documented in Pulumi.yaml's comments only.
+    flat = {k for k in settings_module.KNOWN_KEYS if not k.startswith("certificate.")}
+    assert set(schema) == flat
+    text = (PROJECT_ROOT / "Pulumi.yaml").read_text()
+    for field_name in settings_module.CERTIFICATE_FIELDS:
+        assert f"certificate.{field_name}" in text, field_name
     for key, spec in schema.items():
         assert {"type", "description", "default"} <= set(spec), key
     from_schema = {
@@ -128,13 +136,20 @@ def test_pulumi_yaml_declares_every_key_with_the_programs_defaults() -> None:
     # Applying the schema defaults must give exactly the in-code defaults.
     assert load_settings(from_schema) == load_settings({})
     assert schema["roles"]["type"] == "array"
-    assert schema["certificate.validityDays"]["type"] == "integer"
     assert schema["allowGlobalAdministrator"]["type"] == "boolean"
+    # Only the types Pulumi's project schema knows (sdk/go/common/workspace/project.json).
+    assert {spec["type"] for spec in schema.values()} <= {"string", "integer", "boolean", "array"}
 
 
 def test_rotation_defaults_to_quarterly_within_a_year() -> None:
     settings = load_settings({})
     assert (settings.rotation_days, settings.validity_days) == (90, 365)
+
+
+def test_setting_only_a_short_validity_is_not_an_error() -> None:
+    """A user who never set rotationDays must not be told it is out of range."""
+    settings = load_settings({"certificate.validityDays": "90"})
+    assert (settings.validity_days, settings.rotation_days) == (90, 30)
 
 
 @pytest.mark.parametrize(
@@ -161,3 +176,78 @@ def test_rotation_must_fit_three_times_into_validity(validity, rotation, accepte
 def test_validity_too_short_to_rotate_names_validity_days() -> None:
     (problem,) = refused({"certificate.validityDays": "2", "certificate.rotationDays": "1"})
     assert problem.startswith("exo-cba:certificate.validityDays: 2 days leaves no room")
+
+
+# ---------------------------------------------------------------- config as users write it
+
+
+def test_the_object_form_of_pulumi_config_set_path_is_read() -> None:
+    """`pulumi config set --path exo-cba:certificate.validityDays 730` writes an object."""
+    settings = load_settings(
+        {"certificate": json.dumps({"validityDays": 730, "keySize": 3072, "subject": "exo"})}
+    )
+    assert (settings.validity_days, settings.key_size, settings.subject) == (730, 3072, "exo")
+    # Values `--path` stored as strings read the same.
+    assert load_settings({"certificate": '{"validityDays": "730"}'}).validity_days == 730
+
+
+def test_flat_and_object_forms_combine_when_they_set_different_fields() -> None:
+    settings = load_settings(
+        {"certificate.keySize": "4096", "certificate": json.dumps({"validityDays": 90})}
+    )
+    assert (settings.key_size, settings.validity_days) == (4096, 90)
+
+
+def test_one_setting_set_both_ways_is_refused_naming_both() -> None:
+    (problem,) = refused(
+        {"certificate.validityDays": "365", "certificate": json.dumps({"validityDays": 730})}
+    )
+    assert problem.startswith("exo-cba:certificate.validityDays: is set twice")
+    assert "flat key exo-cba:certificate.validityDays" in problem
+    assert "inside the object exo-cba:certificate" in problem
+    assert "allowed: one of the two" in problem
+
+
+@pytest.mark.parametrize(
+    ("value", "key", "fragment"),
+    [
+        ('{"validitydays": 30}', "certificate.validitydays", "is not a key this program reads"),
+        ('"730"', "certificate", "is not an object"),
+        ("[1]", "certificate", "is not an object"),
+    ],
+)
+def test_a_bad_certificate_object_is_refused_naming_the_key(value, key, fragment) -> None:
+    (problem,) = refused({"certificate": value})
+    assert problem.startswith(f"exo-cba:{key}: ")
+    assert fragment in problem
+    assert "pulumi config set --path exo-cba:certificate.validityDays" in problem
+
+
+@pytest.mark.parametrize(
+    ("validity", "derived"), [("365", 90), ("270", 90), ("90", 30), ("30", 10), ("3", 1)]
+)
+def test_an_unset_rotation_period_is_derived_from_validity(validity, derived) -> None:
+    assert load_settings({"certificate.validityDays": validity}).rotation_days == derived
+    as_object = json.dumps({"validityDays": int(validity)})
+    assert load_settings({"certificate": as_object}).rotation_days == derived
+
+
+def test_an_explicit_rotation_period_is_still_checked() -> None:
+    (problem,) = refused({"certificate": json.dumps({"validityDays": 90, "rotationDays": 90})})
+    assert problem.startswith("exo-cba:certificate.rotationDays: 90 days is out of range")
+
+
+@pytest.mark.parametrize("bad", ["contoso", "72f988bf-86f1-41af-91ab", "{tenant}"])
+def test_the_tenant_id_must_be_a_guid(bad: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings({}, provider={"azuread:tenantId": bad})
+    (problem,) = caught.value.problems
+    assert problem.startswith(f"azuread:tenantId: {bad!r} is not a tenant id (GUID)")
+    assert "allowed: " in problem
+
+
+def test_the_tenant_id_is_normalised_and_optional() -> None:
+    upper = "72F988BF-86F1-41AF-91AB-2D7CD011DB47"
+    settings = load_settings({}, provider={"azuread:tenantId": upper})
+    assert settings.tenant_id == upper.lower()
+    assert load_settings({}, provider={}).tenant_id is None
