@@ -114,6 +114,7 @@ def test_bring_your_own_uploads_exactly_those_and_generates_nothing(tmp_path: Pa
 
         cert = x509.load_pem_x509_certificate(pem.encode())
         assert inputs["endDate"] == cert.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+        assert inputs["startDate"] == cert.not_valid_before_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
         assert inputs["type"] == "AsymmetricX509Cert"
     # Newest *valid* is active: the future one is registered but not active yet.
     assert run.outputs["certificateThumbprint"] == thumbprint(newer)
@@ -163,3 +164,17 @@ def test_the_same_certificate_twice_is_refused() -> None:
     pem = byo_pem("dup", MOCK_CLOCK - dt.timedelta(days=1), 30)
     with pytest.raises(ConfigError, match="entry 2 \\(inline PEM\\) repeats thumbprint"):
         run_stack({"certificate.publicCertificates": json.dumps([pem, pem])})
+
+
+def test_brought_certificates_none_of_which_is_valid_yet_are_refused_naming_the_key() -> None:
+    """Nothing could be active: a ConfigError naming the key, not a bare ValueError."""
+    soon = byo_pem("soon", MOCK_CLOCK + dt.timedelta(days=2), 400)
+    later = byo_pem("later", MOCK_CLOCK + dt.timedelta(days=20), 400)
+    mocks = EntraMocks()
+    with pytest.raises(ConfigError) as caught:
+        run_stack({"certificate.publicCertificates": json.dumps([soon, later])}, mocks=mocks)
+    (problem,) = caught.value.problems
+    assert problem.startswith(
+        "exo-cba:certificate.publicCertificates: none of the certificates is valid yet"
+    )
+    assert mocks.created == []
