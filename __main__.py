@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pulumi
 
-from components.connect import connect_command, connect_command_pfx
+from components.connect import CONNECT_OUTPUTS, connect_lines
 from components.credentials import CertificateCredentials, CertificateCredentialsArgs
 from components.exchange_app import ExchangeOnlineApp, ExchangeOnlineAppArgs
 from components.rotation import current_time, plan_generations
@@ -41,6 +41,9 @@ app = ExchangeOnlineApp(
         roles=settings.roles,
         owners=settings.owners,
         protect=settings.protect,
+        extra_permission=(
+            settings.cloud.security_compliance_permission if settings.security_compliance else None
+        ),
     ),
 )
 credentials = CertificateCredentials(
@@ -73,15 +76,9 @@ if credentials.private_key_pem is not None:
     pulumi.export("privateKeyPem", credentials.private_key_pem)
 if credentials.rotation_ledger is not None:
     pulumi.export("rotationLedger", credentials.rotation_ledger)
-pulumi.export(
-    "connectCommand",
-    pulumi.Output.all(app.client_id, credentials.thumbprint, organization).apply(
-        lambda values: connect_command(*values)
-    ),
+pulumi.export("cloud", settings.cloud.name)
+connect = pulumi.Output.all(app.client_id, credentials.thumbprint, organization).apply(
+    lambda values: connect_lines(*values, cloud=settings.cloud)
 )
-pulumi.export(
-    "connectCommandPfx",
-    pulumi.Output.all(app.client_id, organization).apply(
-        lambda values: connect_command_pfx(*values)
-    ),
-)
+for output_name in CONNECT_OUTPUTS:
+    pulumi.export(output_name, connect[output_name])

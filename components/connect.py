@@ -1,22 +1,90 @@
-"""How scripts connect: the Connect-ExchangeOnline lines built from stack outputs."""
+"""How scripts connect: the Connect-ExchangeOnline and Connect-IPPSSession lines.
+
+Built from stack outputs and the stack's cloud (components/clouds.py): outside the
+public cloud, Exchange Online needs -ExchangeEnvironmentName and Security &
+Compliance needs -ConnectionUri and -AzureADAuthorizationEndpointUri.
+"""
 
 from __future__ import annotations
 
-# Where `exoctl export-pfx` writes by default and what the Linux line refers to.
+from components.clouds import PUBLIC, Cloud
+
+# Where `exoctl export-pfx` writes by default and what the file lines refer to.
 DEFAULT_PFX_NAME = "exo-cba.pfx"
+PFX_PASSWORD = "-CertificatePassword (Read-Host -AsSecureString)"  # noqa: S105 - a prompt
 
 
-def connect_command(app_id: str, thumbprint: str, organization: str) -> str:
+def exchange_environment(cloud: Cloud) -> str:
+    name = cloud.exchange_environment_name
+    return f" -ExchangeEnvironmentName {name}" if name else ""
+
+
+def ipps_endpoints(cloud: Cloud) -> str:
+    parts = []
+    if cloud.ipps_connection_uri:
+        parts.append(f"-ConnectionUri {cloud.ipps_connection_uri}")
+    if cloud.ipps_authorization_endpoint:
+        parts.append(f"-AzureADAuthorizationEndpointUri {cloud.ipps_authorization_endpoint}")
+    return "".join(f" {part}" for part in parts)
+
+
+def connect_command(app_id: str, thumbprint: str, organization: str, cloud: Cloud = PUBLIC) -> str:
     """Windows: the certificate is imported into the store and found by thumbprint."""
     return (
         f"Connect-ExchangeOnline -AppId {app_id} -CertificateThumbprint {thumbprint} "
-        f"-Organization {organization}"
+        f"-Organization {organization}{exchange_environment(cloud)}"
     )
 
 
-def connect_command_pfx(app_id: str, organization: str, pfx_path: str = DEFAULT_PFX_NAME) -> str:
+def connect_command_pfx(
+    app_id: str, organization: str, cloud: Cloud = PUBLIC, pfx_path: str = DEFAULT_PFX_NAME
+) -> str:
     """PowerShell 7 on Linux/macOS (or Windows without the store): a PFX file."""
     return (
         f"Connect-ExchangeOnline -AppId {app_id} -CertificateFilePath ./{pfx_path} "
-        f"-CertificatePassword (Read-Host -AsSecureString) -Organization {organization}"
+        f"{PFX_PASSWORD} -Organization {organization}{exchange_environment(cloud)}"
     )
+
+
+def connect_ipps_command(
+    app_id: str, thumbprint: str, organization: str, cloud: Cloud = PUBLIC
+) -> str:
+    """Security & Compliance PowerShell, certificate from the Windows store."""
+    return (
+        f"Connect-IPPSSession -AppId {app_id} -CertificateThumbprint {thumbprint} "
+        f"-Organization {organization}{ipps_endpoints(cloud)}"
+    )
+
+
+def connect_ipps_command_pfx(
+    app_id: str, organization: str, cloud: Cloud = PUBLIC, pfx_path: str = DEFAULT_PFX_NAME
+) -> str:
+    """Security & Compliance PowerShell with the PFX file."""
+    return (
+        f"Connect-IPPSSession -AppId {app_id} -CertificateFilePath ./{pfx_path} "
+        f"{PFX_PASSWORD} -Organization {organization}{ipps_endpoints(cloud)}"
+    )
+
+
+CONNECT_OUTPUTS = (
+    "connectCommand",
+    "connectCommandPfx",
+    "connectIppsCommand",
+    "connectIppsCommandPfx",
+)
+
+
+def connect_lines(
+    app_id: str, thumbprint: str, organization: str, cloud: Cloud = PUBLIC
+) -> dict[str, str]:
+    """Every connect line, by output name (CONNECT_OUTPUTS).
+
+    All take the thumbprint, even the PFX lines that do not print it, so that the
+    stack resolves them only once the active certificate is registered.
+    """
+    return {
+        "connectCommand": connect_command(app_id, thumbprint, organization, cloud),
+        "connectCommandPfx": connect_command_pfx(app_id, organization, cloud),
+        "connectIppsCommand": connect_ipps_command(app_id, thumbprint, organization, cloud),
+        "connectIppsCommandPfx": connect_ipps_command_pfx(app_id, organization, cloud),
+    }

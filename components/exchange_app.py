@@ -36,6 +36,20 @@ class ExchangeOnlineAppArgs:
     roles: Sequence[DirectoryRole]
     owners: Sequence[str] = ()
     protect: bool = False
+    extra_permission: tuple[str, str] | None = None
+    """(resource app id, app role id) consented next to Exchange.ManageAsApp: the
+    Security & Compliance permission GCC High and DoD need (components/clouds.py)."""
+
+
+def _role_access(
+    resource_app_id: str, role_id: str
+) -> azuread.ApplicationRequiredResourceAccessArgs:
+    return azuread.ApplicationRequiredResourceAccessArgs(
+        resource_app_id=resource_app_id,
+        resource_accesses=[
+            azuread.ApplicationRequiredResourceAccessResourceAccessArgs(id=role_id, type="Role")
+        ],
+    )
 
 
 def role_slug(role: DirectoryRole) -> str:
@@ -49,6 +63,7 @@ class ExchangeOnlineApp(pulumi.ComponentResource):
     application: azuread.Application
     service_principal: azuread.ServicePrincipal
     exchange_consent: azuread.AppRoleAssignment
+    compliance_consent: azuread.AppRoleAssignment | None
     role_assignments: dict[str, azuread.DirectoryRoleAssignment]
     client_id: pulumi.Output[str]
     service_principal_object_id: pulumi.Output[str]
@@ -67,16 +82,11 @@ class ExchangeOnlineApp(pulumi.ComponentResource):
             sign_in_audience=SIGN_IN_AUDIENCE_SINGLE_TENANT,
             owners=owners,
             notes=NOTES,
-            # Exactly one permission: no default Graph User.Read, nothing else.
+            # Exchange.ManageAsApp, and in GCC High/DoD the Security & Compliance role
+            # when a role needs it: no default Graph User.Read, nothing else.
             required_resource_accesses=[
-                azuread.ApplicationRequiredResourceAccessArgs(
-                    resource_app_id=EXCHANGE_ONLINE_APP_ID,
-                    resource_accesses=[
-                        azuread.ApplicationRequiredResourceAccessResourceAccessArgs(
-                            id=EXCHANGE_MANAGE_AS_APP_ROLE_ID, type="Role"
-                        )
-                    ],
-                )
+                _role_access(EXCHANGE_ONLINE_APP_ID, EXCHANGE_MANAGE_AS_APP_ROLE_ID),
+                *([_role_access(*args.extra_permission)] if args.extra_permission else []),
             ],
             opts=guarded,
         )
@@ -102,6 +112,20 @@ class ExchangeOnlineApp(pulumi.ComponentResource):
             resource_object_id=exchange_online.object_id,
             opts=pulumi.ResourceOptions(parent=self),
         )
+
+        self.compliance_consent = None
+        if args.extra_permission:
+            resource_app_id, role_id = args.extra_permission
+            compliance = azuread.get_service_principal_output(
+                client_id=resource_app_id, opts=pulumi.InvokeOutputOptions(parent=self)
+            )
+            self.compliance_consent = azuread.AppRoleAssignment(
+                f"{name}-compliance-consent",
+                app_role_id=role_id,
+                principal_object_id=self.service_principal.object_id,
+                resource_object_id=compliance.object_id,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
 
         # role_id takes the role *template* id: the activated role's object id makes
         # every refresh propose a replacement (terraform-provider-azuread #1068).

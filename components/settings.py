@@ -21,6 +21,15 @@ import pulumi
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from components.certs import load_pem_certificate, thumbprint
+from components.clouds import (
+    CLOUDS,
+    ENVIRONMENT_KEY,
+    ENVIRONMENT_VARIABLE,
+    Cloud,
+    cloud_for_environment,
+    environment_values,
+    resolve_environment,
+)
 from components.rotation import OVERLAP_FACTOR
 from components.wellknown import (
     EXCHANGE_APP_ONLY_ROLES,
@@ -44,11 +53,8 @@ MAX_VALIDITY_DAYS = 3650
 MAX_DISPLAY_NAME_LENGTH = 256
 MAX_COMMON_NAME_LENGTH = 64
 
-# Initial domains: *.onmicrosoft.com (commercial, GCC), *.onmicrosoft.us (GCC High,
-# DoD), *.partner.onmschina.cn (operated by 21Vianet).
-_ORGANIZATION_PATTERN = re.compile(
-    r"^[a-z0-9][a-z0-9-]{0,62}\.(onmicrosoft\.com|onmicrosoft\.us|partner\.onmschina\.cn)$"
-)
+# An initial domain's first label; the suffix comes from the stack's cloud.
+_DOMAIN_LABEL = r"[a-z0-9][a-z0-9-]{0,62}"
 
 # The rotation period when none is set: quarterly, or less where validityDays / 3
 # is shorter (see _rotation_days).
@@ -111,6 +117,7 @@ class Settings:
     protect: bool = True
     rotation_days: int = DEFAULT_ROTATION_DAYS
     tenant_id: str | None = None
+    cloud: Cloud = CLOUDS[0]
     public_certificates: tuple[PublicCertificate, ...] = ()
     warnings: tuple[str, ...] = field(default=())
 
@@ -118,10 +125,16 @@ class Settings:
     def bring_your_own(self) -> bool:
         return bool(self.public_certificates)
 
+    @property
+    def security_compliance(self) -> bool:
+        """Whether a role lets the app run Security & Compliance PowerShell cmdlets."""
+        return any(role.security_compliance for role in self.roles)
+
 
 def _key(name: str) -> str:
-    """`exo-cba:name`, or the name itself when it already carries a namespace."""
-    return name if ":" in name else f"{NAMESPACE}:{name}"
+    """`exo-cba:name`; a name with a namespace, or an environment variable (ARM_ENVIRONMENT),
+    as it is."""
+    return name if ":" in name or name.isupper() else f"{NAMESPACE}:{name}"
 
 
 def _problem(name: str, what: str, allowed: str) -> str:
@@ -419,6 +432,54 @@ def _tenant_id(reader: _Reader, provider: Mapping[str, str | None]) -> str | Non
         return None
 
 
+def _cloud(reader: _Reader, provider: Mapping[str, str | None]) -> Cloud:
+    value, source = resolve_environment(
+        provider, {ENVIRONMENT_VARIABLE: provider.get(ENVIRONMENT_VARIABLE) or ""}
+    )
+    cloud = cloud_for_environment(value)
+    if cloud is None:
+        reader.fail(
+            source,
+            f"{value!r} is not a cloud the azuread provider knows",
+            f"{environment_values()}; unset means global",
+        )
+        return CLOUDS[0]
+    return cloud
+
+
+def _organization(reader: _Reader, cloud: Cloud) -> str | None:
+    # Pulumi.yaml declares "" as the default of optional strings (a key without a
+    # default is mandatory there), so empty means unset.
+    organization = reader.string("organization", None, empty_means_default=True)
+    if organization is None:
+        return None
+    organization = organization.strip().lower()
+    allowed = (
+        f"the tenant's initial domain, e.g. contoso{cloud.organization_suffix} in "
+        f"{cloud.title} ({ENVIRONMENT_KEY}), or leave it unset to read it from the directory"
+    )
+    if re.fullmatch(_DOMAIN_LABEL + re.escape(cloud.organization_suffix), organization):
+        return organization
+    other = next(
+        (
+            c
+            for c in CLOUDS
+            if c.organization_suffix != cloud.organization_suffix
+            and re.fullmatch(_DOMAIN_LABEL + re.escape(c.organization_suffix), organization)
+        ),
+        None,
+    )
+    if other is not None:
+        reader.fail(
+            "organization",
+            f"{organization!r} is a {other.title} domain, but this stack's cloud is {cloud.title}",
+            allowed,
+        )
+    else:
+        reader.fail("organization", f"{organization!r} is not the tenant's initial domain", allowed)
+    return None
+
+
 def load_settings(
     raw: Mapping[str, str | None],
     *,
@@ -446,6 +507,7 @@ def load_settings(
                 ", ".join(KNOWN_KEYS) + f" (or {_key(CERTIFICATE)} as an object)",
             )
     tenant_id = _tenant_id(reader, provider or {})
+    cloud = _cloud(reader, provider or {})
 
     display_name = _bounded_text(
         reader,
@@ -459,16 +521,7 @@ def load_settings(
 
     # Pulumi.yaml declares "" as the default of optional strings (a key without a
     # default is mandatory there), so empty means unset.
-    organization = reader.string("organization", None, empty_means_default=True)
-    if organization is not None:
-        organization = organization.strip().lower()
-        if not _ORGANIZATION_PATTERN.fullmatch(organization):
-            reader.fail(
-                "organization",
-                f"{organization!r} is not the tenant's initial onmicrosoft domain",
-                "a domain such as contoso.onmicrosoft.com, or leave it unset to read it "
-                "from the directory",
-            )
+    organization = _organization(reader, cloud)
 
     owners = _guid_list(reader, "owners")
 
@@ -515,6 +568,13 @@ def load_settings(
             f"{_key('roles')} is empty: the app gets no directory role, so Exchange answers "
             "401/403 unless an Exchange role group grants it rights (Add-RoleGroupMember)"
         )
+    elif not any(role.security_compliance for role in roles):
+        capable = ", ".join(r.name for r in EXCHANGE_APP_ONLY_ROLES if r.security_compliance)
+        warnings.append(
+            f"{_key('roles')}: {', '.join(r.name for r in roles)} cannot run Security & "
+            "Compliance PowerShell cmdlets, so connectIppsCommand will connect without "
+            f"rights; for eDiscovery, retention or DLP add one of: {capable}"
+        )
     return Settings(
         display_name=display_name,
         roles=roles,
@@ -527,6 +587,7 @@ def load_settings(
         protect=protect,
         rotation_days=rotation_days,
         tenant_id=tenant_id,
+        cloud=cloud,
         public_certificates=public_certificates,
         warnings=tuple(warnings),
     )
@@ -546,9 +607,16 @@ def read_pulumi_config() -> dict[str, str | None]:
 
 
 def read_provider_config() -> dict[str, str | None]:
-    """The azuread keys the program validates (full names)."""
+    """The azuread settings the program validates (full names), and ARM_ENVIRONMENT,
+    which the provider falls back to when azuread:environment is unset."""
+    import os
+
     present = _present_config()
-    return {TENANT_ID_KEY: present.get(TENANT_ID_KEY)}
+    return {
+        TENANT_ID_KEY: present.get(TENANT_ID_KEY),
+        ENVIRONMENT_KEY: present.get(ENVIRONMENT_KEY),
+        ENVIRONMENT_VARIABLE: os.environ.get(ENVIRONMENT_VARIABLE),
+    }
 
 
 def _present_config() -> dict[str, str]:

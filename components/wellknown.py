@@ -25,9 +25,12 @@ EXCHANGE_FULL_ACCESS_AS_APP_ROLE_ID = "dc890d15-9560-4a4c-9b7f-a736ec74ec40"
 # applications in sign-in reports".
 MICROSOFT_GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 
-# Security & Compliance PowerShell in GCC High / DoD uses its own resource.
-# Source: the Microsoft Learn page cited for EXCHANGE_ONLINE_APP_ID.
+# Security & Compliance PowerShell in GCC High / DoD uses its own resource and app
+# role ("Microsoft 365 GCC High or DoD environments ... use the following values for
+# the requiredResourceAccess entry"). Source: the Microsoft Learn page cited for
+# EXCHANGE_ONLINE_APP_ID.
 SECURITY_COMPLIANCE_APP_ID = "00000007-0000-0ff1-ce00-000000000000"
+SECURITY_COMPLIANCE_GOV_ROLE_ID = "455e5cd2-84e8-4751-8344-5672145dfa17"
 
 # First-party apps whose service principals must never be declared as resources:
 # a provider resource for them deletes Microsoft's service principal on destroy

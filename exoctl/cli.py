@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from components.clouds import CLOUDS_BY_NAME, PUBLIC, Cloud, cloud_named
 from exoctl.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, ExoctlError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -189,9 +190,12 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         raise ExoctlError(
             "verify needs --stack NAME, or all of --app-id, --tenant-id, --organization"
         )
+    if args.stack and args.cloud:
+        raise ExoctlError("--cloud is for explicit mode; with --stack the stack's cloud is used")
     password = pfx.read_password(args.password_env)
     roles = list(args.role or [])
     app_id, tenant_id, organization = explicit
+    cloud = _cloud_option(args.cloud)
     if args.stack:
         from exoctl import automation
 
@@ -205,6 +209,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
             outputs["organization"],
         )
         roles = roles or [r["templateId"] for r in outputs.get("roles") or []]
+        cloud = _stack_cloud(outputs, args.stack)
 
     result = verify.verify(
         app_id,
@@ -213,6 +218,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         args.pfx,
         password,
         roles,
+        cloud=cloud,
         authority=args.authority,
         exchange_url=args.exchange_url,
         cmdlet=args.cmdlet,
@@ -225,6 +231,29 @@ def _cmd_verify(args: argparse.Namespace) -> int:
             print(f"{marks[step.status]}  {step.name}: {step.detail}")
         print("verified: Connect-ExchangeOnline will work" if result.ok else "not verified")
     return EXIT_OK if result.ok else EXIT_VERIFY_FAILED
+
+
+def _cloud_option(name: str | None) -> Cloud:
+    if name is None:
+        return PUBLIC
+    try:
+        return cloud_named(name)
+    except KeyError as error:
+        raise ExoctlError(f"--cloud: {error.args[0]}", EXIT_USAGE) from None
+
+
+def _stack_cloud(outputs: dict[str, Any], stack: str) -> Cloud:
+    """The stack's `cloud` output; stacks deployed before it existed are public."""
+    name = outputs.get("cloud")
+    if name is None:
+        return PUBLIC
+    if name not in CLOUDS_BY_NAME:
+        raise ExoctlError(
+            f"stack {stack!r} has output cloud {name!r}, which this exoctl does not know; "
+            "update exoctl",
+            EXIT_USAGE,
+        )
+    return CLOUDS_BY_NAME[name]
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
@@ -360,8 +389,17 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--role", action="append", metavar="TEMPLATE_ID", help="expected in wids (repeatable)"
     )
-    check.add_argument("--authority", default="https://login.microsoftonline.com")
-    check.add_argument("--exchange-url", default="https://outlook.office365.com")
+    check.add_argument(
+        "--cloud",
+        choices=tuple(CLOUDS_BY_NAME),
+        help="explicit mode: the tenant's cloud (default public); --stack reads it",
+    )
+    check.add_argument("--authority", help="override the cloud's sign-in host")
+    check.add_argument(
+        "--exchange-url",
+        help="override the cloud's Exchange host for the REST call (the token is always "
+        "asked for the cloud's Exchange resource)",
+    )
     check.add_argument(
         "--cmdlet",
         choices=("Get-AcceptedDomain", "Get-OrganizationConfig"),

@@ -133,9 +133,19 @@ def rotation_summary(ledger: dict[str, Any]) -> str:
 
 
 def render_text(plan: dict[str, Any]) -> str:
+    from components.clouds import CLOUDS_BY_NAME
+
     lines = [
         f"Plan for stack {plan['stack']} (offline; {engine.COMPUTED} = known only after "
         "`pulumi up` in the tenant, [secret] = kept as a Pulumi secret)",
+    ]
+    cloud = CLOUDS_BY_NAME.get(str(plan["outputs"].get("cloud")))
+    if cloud is not None:
+        lines.append(
+            f"Cloud: {cloud.title} (azuread:environment {cloud.azuread_environments[0]}; "
+            f"Graph {cloud.graph_url}, Exchange {cloud.exchange_url})"
+        )
+    lines += [
         "",
         f"Resources ({len(plan['resources'])}):",
     ]

@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from components.clouds import CLOUDS, PUBLIC, Cloud
 from exoctl.errors import EXIT_USAGE, ExoctlError
 
-DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
-DEFAULT_EXCHANGE_URL = "https://outlook.office365.com"
 MANAGE_AS_APP = "Exchange.ManageAsApp"
 # The anchor mailbox the ExchangeOnlineManagement module sends for app-only calls.
 ANCHOR_MAILBOX = "UPN:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@"
@@ -40,7 +39,8 @@ _AADSTS_HELP = {
         "the client assertion is outside its valid time (AADSTS700024): check the clock"
     ),
     "AADSTS500011": (
-        "the Exchange resource was not found (AADSTS500011): check --exchange-url for this cloud"
+        "the Exchange resource was not found in this tenant's cloud (AADSTS500011): check the "
+        "stack's cloud (azuread:environment, or --cloud)"
     ),
 }
 
@@ -114,10 +114,13 @@ def verify(
     pfx: Path,
     password: bytes,
     expected_roles: list[str],
-    authority: str = DEFAULT_AUTHORITY,
-    exchange_url: str = DEFAULT_EXCHANGE_URL,
+    cloud: Cloud = PUBLIC,
+    authority: str | None = None,
+    exchange_url: str | None = None,
     cmdlet: str = "Get-AcceptedDomain",
 ) -> Verification:
+    """`authority` and `exchange_url` override the cloud's sign-in and Exchange hosts;
+    the token is always asked for the cloud's Exchange resource, as the module does."""
     import msal
     import requests
 
@@ -133,27 +136,33 @@ def verify(
     from components.certs import certificate_thumbprint
 
     print_thumbprint = certificate_thumbprint(certificate)
-    authority = authority.rstrip("/")
-    exchange_url = exchange_url.rstrip("/")
-    default_authority = urlparse(authority).hostname == urlparse(DEFAULT_AUTHORITY).hostname
+    authority = (authority or cloud.authority).rstrip("/")
+    exchange_url = (exchange_url or cloud.exchange_url).rstrip("/")
+    scope = f"{cloud.exchange_url}/.default"
+    known_authorities = {urlparse(c.authority).hostname for c in CLOUDS}
+    default_authority = urlparse(authority).hostname in known_authorities
     try:
         app = msal.ConfidentialClientApplication(
             app_id,
             authority=f"{authority}/{tenant_id}",
             client_credential={"private_key_pfx_path": str(pfx), "passphrase": password.decode()},
-            # Discovery against login.microsoftonline.com would fail for sovereign
-            # clouds and local stand-ins; their authority describes itself.
+            # MSAL knows Microsoft's sign-in hosts, the sovereign ones included; any
+            # other authority (a stand-in, a proxy) describes itself.
             instance_discovery=default_authority,
             timeout=TIMEOUT_SECONDS,
         )
-        response = app.acquire_token_for_client(scopes=[f"{exchange_url}/.default"])
+        response = app.acquire_token_for_client(scopes=[scope])
     except requests.RequestException as error:
         return _token_failed(result, f"network: cannot reach {authority}: {_network_reason(error)}")
     except ValueError as error:  # MSAL's own refusal, e.g. an authority it cannot use
         return _token_failed(result, f"MSAL refused the request: {error}")
     if "access_token" not in response:
         return _token_failed(result, _aadsts_message(response))
-    result.add("token", "pass", f"app-only token issued for certificate {print_thumbprint}")
+    result.add(
+        "token",
+        "pass",
+        f"app-only token for {scope} issued for certificate {print_thumbprint}",
+    )
 
     claims = _decode_claims(response["access_token"])
     roles = claims.get("roles") or []

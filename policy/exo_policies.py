@@ -37,6 +37,8 @@ from components.wellknown import (  # noqa: E402
     FIRST_PARTY_APP_IDS,
     GLOBAL_ADMINISTRATOR_TEMPLATE_ID,
     MICROSOFT_GRAPH_APP_ID,
+    SECURITY_COMPLIANCE_APP_ID,
+    SECURITY_COMPLIANCE_GOV_ROLE_ID,
     SIGN_IN_AUDIENCE_SINGLE_TENANT,
 )
 
@@ -247,6 +249,15 @@ def _permission_problem(
             "request only Exchange.ManageAsApp (or set allowFullAccessAsApp in the policy "
             "config for full_access_as_app)"
         )
+    if resource_app_id == SECURITY_COMPLIANCE_APP_ID:
+        # GCC High / DoD: Security & Compliance app-only access (README, "Clouds").
+        if role_id == SECURITY_COMPLIANCE_GOV_ROLE_ID and kind == "Role":
+            return None
+        return (
+            f"{role_id} ({kind}) on the Security & Compliance resource is not the "
+            f"permission Microsoft documents; request only {SECURITY_COMPLIANCE_GOV_ROLE_ID} "
+            "as type Role (GCC High and DoD)"
+        )
     if resource_app_id == MICROSOFT_GRAPH_APP_ID:
         if allow_graph:
             return None
@@ -298,6 +309,7 @@ def validate_exchange_permission_only(
         elif role_id not in (
             EXCHANGE_MANAGE_AS_APP_ROLE_ID,
             EXCHANGE_FULL_ACCESS_AS_APP_ROLE_ID,
+            SECURITY_COMPLIANCE_GOV_ROLE_ID,
         ) and not _config(args, "allowMicrosoftGraph", False):
             report(
                 f"{args.name}: app role {role_id} is not Exchange.ManageAsApp. Consent only "
@@ -370,7 +382,8 @@ POLICIES: list[ResourceValidationPolicy] = [
     ),
     _policy(
         "exchange-manage-as-app-only",
-        "API permissions limited to Exchange.ManageAsApp on Office 365 Exchange Online.",
+        "API permissions limited to Exchange.ManageAsApp on Office 365 Exchange Online "
+        "(and, in GCC High and DoD, the documented Security & Compliance role).",
         validate_exchange_permission_only,
         {
             "allowMicrosoftGraph": {"type": "boolean", "default": False},

@@ -36,7 +36,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
-from components.wellknown import EXCHANGE_ONLINE_APP_ID, MICROSOFT_GRAPH_APP_ID  # noqa: E402
+from components.wellknown import (  # noqa: E402
+    EXCHANGE_ONLINE_APP_ID,
+    MICROSOFT_GRAPH_APP_ID,
+    SECURITY_COMPLIANCE_APP_ID,
+)
 from exoctl import engine  # noqa: E402
 
 TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
@@ -47,6 +51,8 @@ INITIAL_DOMAIN = "contoso.onmicrosoft.com"
 TENANT_SERVICE_PRINCIPALS = {
     EXCHANGE_ONLINE_APP_ID: ("9d3e55ba-79e0-4b7c-af50-dc460b81dca1", "Office 365 Exchange Online"),
     MICROSOFT_GRAPH_APP_ID: ("1c48f923-4fbb-4d37-b772-4d5dc2c6b4ac", "Microsoft Graph"),
+    # The resource Security & Compliance app-only access uses in GCC High and DoD.
+    SECURITY_COMPLIANCE_APP_ID: ("3b6a3f5e-2c8e-4f0b-9a53-7d6e1f2c4b88", "(GCC High/DoD)"),
 }
 EXCHANGE_SP_OBJECT_ID = TENANT_SERVICE_PRINCIPALS[EXCHANGE_ONLINE_APP_ID][0]
 
@@ -163,6 +169,7 @@ class EntraMocks(pulumi.runtime.Mocks):
         default_factory=dict
     )
     registered: set[tuple[str, str]] = field(default_factory=set)
+    initial_domain: str = INITIAL_DOMAIN
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         inputs = engine.reveal(dict(args.inputs))
@@ -270,7 +277,11 @@ class EntraMocks(pulumi.runtime.Mocks):
             }
         if args.token == "azuread:index/getDomains:getDomains":
             domains = [
-                {"domainName": INITIAL_DOMAIN, "initial": True, "authenticationType": "Managed"},
+                {
+                    "domainName": self.initial_domain,
+                    "initial": True,
+                    "authenticationType": "Managed",
+                },
                 {"domainName": "contoso.com", "initial": False, "authenticationType": "Managed"},
             ]
             if args.args.get("onlyInitial"):

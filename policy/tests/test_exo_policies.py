@@ -301,11 +301,21 @@ def test_api_access_asking_for_full_access_as_app_is_refused_with_the_way_out() 
     assert "request only Exchange.ManageAsApp" in message
 
 
-def test_this_stacks_own_resources_pass_every_policy(monkeypatch) -> None:
+@pytest.mark.parametrize("environment", ["global", "usgovernmentl4", "usgovernmentl5", "china"])
+def test_this_stacks_own_resources_pass_every_policy(monkeypatch, environment) -> None:
     from tests.conftest import MOCK_CLOCK, rfc3339, run_stack
 
     monkeypatch.setenv("EXO_CBA_NOW", rfc3339(MOCK_CLOCK))
-    run = run_stack({"roles": json.dumps(["Exchange Administrator", "Global Reader"])})
+    run = run_stack(
+        {
+            "azuread:environment": environment,
+            "organization": {
+                "global": "contoso.onmicrosoft.com",
+                "china": "c.partner.onmschina.cn",
+            }.get(environment, "contoso.onmicrosoft.us"),
+            "roles": json.dumps(["Exchange Administrator", "Compliance Administrator"]),
+        }
+    )
     from exoctl.engine import reveal
 
     checked = 0
@@ -331,3 +341,24 @@ def test_a_pack_directory_the_cli_can_load() -> None:
     example = json.loads((pack / "policy-config.example.json").read_text())
     names = {policy.name for policy in p.POLICIES}
     assert set(example) <= names
+
+
+def test_the_government_security_and_compliance_permission_is_only_that_one() -> None:
+    resource = "00000007-0000-0ff1-ce00-000000000000"
+    role = "455e5cd2-84e8-4751-8344-5672145dfa17"
+
+    def block(role_id: str, kind: str) -> dict:
+        return {
+            "requiredResourceAccesses": [
+                {"resourceAppId": resource, "resourceAccesses": [{"id": role_id, "type": kind}]}
+            ]
+        }
+
+    assert violations(p.validate_exchange_permission_only, p.APPLICATION, block(role, "Role")) == []
+    consent = {"appRoleId": role}
+    assert violations(p.validate_exchange_permission_only, p.APP_ROLE_ASSIGNMENT, consent) == []
+    (message,) = violations(
+        p.validate_exchange_permission_only, p.APPLICATION, block(role, "Scope")
+    )
+    assert "on the Security & Compliance resource is not the permission" in message
+    assert "as type Role" in message

@@ -31,13 +31,17 @@ def exoctl(
     )
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
+def project_copy(tmp_path: Path) -> Path:
     """A copy of the project to add stack files to."""
     for name in ("Pulumi.yaml", "__main__.py"):
         shutil.copy(PROJECT_ROOT / name, tmp_path / name)
     shutil.copytree(PROJECT_ROOT / "components", tmp_path / "components")
     return tmp_path
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return project_copy(tmp_path)
 
 
 def test_plan_json_for_the_example_stack() -> None:

@@ -54,7 +54,8 @@ class RegisteredApp:
     certificates: list[x509.Certificate] = field(default_factory=list)
     app_roles: dict[str, set[str]] = field(default_factory=dict)
     """Consented app roles by resource (admin consent = app role assignment); the key is
-    Exchange's public audience, whichever URL the stand-in serves it under."""
+    the cloud's Exchange resource (https://outlook.office365.com in the public cloud),
+    whichever URL the stand-in serves Exchange under."""
     directory_roles: set[str] = field(default_factory=set)
     """Template ids of assigned directory roles."""
 
@@ -62,8 +63,17 @@ class RegisteredApp:
 class FakeMicrosoftCloud:
     """Entra ID + Exchange Online for one tenant, on https://127.0.0.1:<port>."""
 
-    def __init__(self, tenant_id: str, organization: str, tmp_dir: Path) -> None:
+    def __init__(
+        self,
+        tenant_id: str,
+        organization: str,
+        tmp_dir: Path,
+        exchange_resource: str = EXCHANGE_AUDIENCE,
+    ) -> None:
         self.tenant_id = tenant_id
+        self.exchange_resource = exchange_resource
+        """The Exchange resource of the cloud this tenant lives in: the only audience
+        tokens are issued for and Exchange accepts (outlook.office365.us in GCC High)."""
         self.organization = organization
         self.apps: dict[str, RegisteredApp] = {}
         self.exchange_status: int | None = None
@@ -86,12 +96,6 @@ class FakeMicrosoftCloud:
     def register(self, app: RegisteredApp) -> RegisteredApp:
         self.apps[app.client_id] = app
         return app
-
-    @property
-    def exchange_audiences(self) -> set[str]:
-        """Exchange Online's resource: the public one, and this stand-in's own URL, as a
-        sovereign cloud's Exchange resource is its own host (outlook.office365.us)."""
-        return {EXCHANGE_AUDIENCE, self.base_url}
 
     @property
     def token_endpoint(self) -> str:
@@ -183,7 +187,7 @@ class FakeMicrosoftCloud:
         if not scope.endswith("/.default"):
             return self._error(400, "invalid_scope", "AADSTS1002012: scope must be /.default.")
         audience = scope.removesuffix("/.default")
-        if audience not in self.exchange_audiences:
+        if audience != self.exchange_resource:
             return self._error(
                 400,
                 "invalid_resource",
@@ -205,7 +209,7 @@ class FakeMicrosoftCloud:
             "ver": "1.0",
             "wids": sorted(app.directory_roles | {DEFAULT_SP_WID}),
         }
-        roles = sorted(app.app_roles.get(EXCHANGE_AUDIENCE, set()))
+        roles = sorted(app.app_roles.get(self.exchange_resource, set()))
         if roles:
             token_claims["roles"] = roles
         token = jwt.encode(token_claims, self._signing_key, algorithm="RS256")
@@ -244,7 +248,7 @@ class FakeMicrosoftCloud:
                 authorization.removeprefix("Bearer "),
                 self._signing_key.public_key(),
                 algorithms=["RS256"],
-                audience=list(self.exchange_audiences),
+                audience=self.exchange_resource,
             )
         except jwt.PyJWTError as error:
             return 401, {"error": {"code": "Unauthorized", "message": str(error)}}

@@ -1,0 +1,224 @@
+"""One cloud setting per stack: the facts table, the program's outputs and refusals per cloud."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from components.clouds import CHINA, CLOUDS, DOD, GCC_HIGH, PUBLIC, Cloud
+from components.settings import ConfigError, load_settings
+from components.wellknown import SECURITY_COMPLIANCE_APP_ID, SECURITY_COMPLIANCE_GOV_ROLE_ID
+from exoctl.engine import reveal
+from tests.conftest import PROJECT_ROOT, TENANT_SERVICE_PRINCIPALS, EntraMocks, run_stack
+
+APP = "azuread:index/application:Application"
+CONSENT = "azuread:index/appRoleAssignment:AppRoleAssignment"
+COMPLIANCE_ROLES = '["Exchange Administrator", "Compliance Administrator"]'
+
+
+def stack_in(cloud: Cloud, roles: str = COMPLIANCE_ROLES, **config: str):
+    mocks = EntraMocks(initial_domain=f"contoso{cloud.organization_suffix}")
+    run = run_stack(
+        {"azuread:environment": cloud.azuread_environments[0], "roles": roles, **config},
+        mocks=mocks,
+    )
+    return run, mocks
+
+
+@pytest.mark.parametrize("cloud", CLOUDS, ids=lambda c: c.name)
+def test_each_cloud_gets_its_connect_lines(cloud: Cloud) -> None:
+    run, _ = stack_in(cloud)
+    outputs = run.outputs
+    organization = f"contoso{cloud.organization_suffix}"
+    assert outputs["cloud"] == cloud.name
+    assert outputs["organization"] == organization
+    for key in ("connectCommand", "connectCommandPfx"):
+        line = outputs[key]
+        assert line.startswith("Connect-ExchangeOnline ")
+        assert f"-Organization {organization}" in line
+        if cloud is PUBLIC:
+            assert "-ExchangeEnvironmentName" not in line
+        else:
+            assert line.endswith(f" -ExchangeEnvironmentName {cloud.exchange_environment_name}")
+    for key in ("connectIppsCommand", "connectIppsCommandPfx"):
+        line = outputs[key]
+        assert line.startswith("Connect-IPPSSession ")
+        assert f"-Organization {organization}" in line
+        assert "-ExchangeEnvironmentName" not in line
+        if cloud is PUBLIC:
+            assert "-ConnectionUri" not in line and "-AzureADAuthorizationEndpointUri" not in line
+        else:
+            assert f" -ConnectionUri {cloud.ipps_connection_uri}" in line
+            assert f" -AzureADAuthorizationEndpointUri {cloud.ipps_authorization_endpoint}" in line
+    assert (
+        f"-CertificateThumbprint {outputs['certificateThumbprint']} "
+        in (outputs["connectIppsCommand"])
+    )
+
+
+@pytest.mark.parametrize(
+    ("environment", "cloud"),
+    [
+        ("global", PUBLIC),
+        ("public", PUBLIC),
+        ("usgovernmentl4", GCC_HIGH),
+        ("usgovernment", GCC_HIGH),
+        ("USGovernmentL5", DOD),
+        ("dod", DOD),
+        ("china", CHINA),
+    ],
+)
+def test_every_value_the_provider_accepts_names_its_cloud(environment, cloud) -> None:
+    assert load_settings({}, provider={"azuread:environment": environment}).cloud is cloud
+
+
+def test_unset_environment_is_the_public_cloud_unless_arm_environment_says_otherwise() -> None:
+    assert load_settings({}, provider={}).cloud is PUBLIC
+    assert load_settings({}, provider={"ARM_ENVIRONMENT": "china"}).cloud is CHINA
+    # The stack's own key wins over the variable, as the provider reads them.
+    both = {"azuread:environment": "dod", "ARM_ENVIRONMENT": "china"}
+    assert load_settings({}, provider=both).cloud is DOD
+
+
+@pytest.mark.parametrize(
+    ("provider", "key"),
+    [
+        ({"azuread:environment": "germany"}, "azuread:environment"),
+        ({"ARM_ENVIRONMENT": "gcchigh"}, "ARM_ENVIRONMENT"),
+    ],
+)
+def test_an_unknown_environment_is_refused_naming_where_it_came_from(provider, key) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings({}, provider=provider)
+    (problem,) = caught.value.problems
+    assert problem.startswith(f"{key}: ")
+    assert "is not a cloud the azuread provider knows" in problem
+    assert "usgovernmentl4 or usgovernment (Microsoft 365 GCC High)" in problem
+
+
+@pytest.mark.parametrize(
+    ("cloud", "domain", "other"),
+    [
+        (CHINA, "contoso.onmicrosoft.com", PUBLIC),
+        (PUBLIC, "contoso.onmicrosoft.us", GCC_HIGH),
+        (GCC_HIGH, "contoso.partner.onmschina.cn", CHINA),
+        (DOD, "contoso.onmicrosoft.com", PUBLIC),
+    ],
+)
+def test_a_domain_from_another_cloud_is_refused_naming_the_key(cloud, domain, other) -> None:
+    mocks = EntraMocks()
+    with pytest.raises(ConfigError) as caught:
+        run_stack(
+            {"azuread:environment": cloud.azuread_environments[0], "organization": domain},
+            mocks=mocks,
+        )
+    (problem,) = caught.value.problems
+    assert problem.startswith(f"exo-cba:organization: '{domain}' is a {other.title} domain")
+    assert f"this stack's cloud is {cloud.title}" in problem
+    assert f"allowed: the tenant's initial domain, e.g. contoso{cloud.organization_suffix}" in (
+        problem
+    )
+    assert mocks.created == []
+
+
+@pytest.mark.parametrize("cloud", [GCC_HIGH, DOD], ids=lambda c: c.name)
+def test_us_government_clouds_consent_to_the_compliance_resource(cloud: Cloud) -> None:
+    run, mocks = stack_in(cloud)
+    accesses = reveal(run.one(APP).inputs)["requiredResourceAccesses"]
+    assert [block["resourceAppId"] for block in accesses] == [
+        "00000002-0000-0ff1-ce00-000000000000",
+        SECURITY_COMPLIANCE_APP_ID,
+    ]
+    assert accesses[1]["resourceAccesses"] == [
+        {"id": SECURITY_COMPLIANCE_GOV_ROLE_ID, "type": "Role"}
+    ]
+    consents = {r.name: reveal(r.inputs) for r in run.by_type(CONSENT)}
+    compliance = consents["exo-compliance-consent"]
+    assert compliance["appRoleId"] == SECURITY_COMPLIANCE_GOV_ROLE_ID
+    # Microsoft's service principal is looked up, never declared.
+    assert (
+        compliance["resourceObjectId"] == TENANT_SERVICE_PRINCIPALS[SECURITY_COMPLIANCE_APP_ID][0]
+    )
+    looked_up = [a["clientId"] for t, a in mocks.calls if t.endswith("getServicePrincipal")]
+    assert SECURITY_COMPLIANCE_APP_ID in looked_up
+
+
+@pytest.mark.parametrize(
+    ("cloud", "roles"),
+    [
+        (PUBLIC, COMPLIANCE_ROLES),
+        (CHINA, COMPLIANCE_ROLES),
+        (GCC_HIGH, '["Exchange Administrator"]'),
+    ],
+    ids=["public", "china", "gcc-high-without-compliance-role"],
+)
+def test_no_compliance_permission_where_it_is_not_needed(cloud: Cloud, roles: str) -> None:
+    run, _ = stack_in(cloud, roles=roles)
+    accesses = reveal(run.one(APP).inputs)["requiredResourceAccesses"]
+    assert len(accesses) == 1
+    assert [r.name for r in run.by_type(CONSENT)] == ["exo-exchange-consent"]
+
+
+def test_exchange_only_roles_warn_that_security_and_compliance_will_not_work() -> None:
+    run = run_stack({"roles": '["Exchange Administrator", "Helpdesk Administrator"]'})
+    (warning,) = [w for w in run.warnings if "Security & Compliance" in w]
+    assert warning.startswith(
+        "exo-cba:roles: Exchange Administrator, Helpdesk Administrator cannot run Security "
+    )
+    assert "Compliance Administrator" in warning
+    quiet = run_stack({"roles": COMPLIANCE_ROLES})
+    assert not [w for w in quiet.warnings if "Security & Compliance" in w]
+
+
+def test_the_readme_cloud_table_is_the_facts_table() -> None:
+    """README, "Clouds": one row per cloud with exactly the values of components/clouds.py."""
+    text = (PROJECT_ROOT / "README.md").read_text()
+    section = text.split("## Clouds", 1)[1].split("\n## ", 1)[0]
+    rows = [
+        [cell.strip().strip("`") for cell in line.strip("|").split("|")]
+        for line in section.splitlines()
+        if line.startswith("| ") and not line.startswith("| cloud ")
+    ]
+    expected = [
+        [
+            cloud.name,
+            ", ".join(cloud.azuread_environments),
+            cloud.authority,
+            cloud.graph_url,
+            cloud.exchange_url,
+            cloud.organization_suffix,
+            cloud.exchange_environment_name or "(default)",
+            cloud.ipps_connection_uri or "(default)",
+            cloud.ipps_authorization_endpoint or "(default)",
+        ]
+        for cloud in CLOUDS
+    ]
+    assert rows == expected
+
+
+def test_every_facts_value_is_https_or_a_suffix() -> None:
+    for cloud in CLOUDS:
+        for url in (cloud.authority, cloud.graph_url, cloud.exchange_url):
+            assert re.fullmatch(r"https://[a-z0-9.-]+", url), url
+        assert cloud.organization_suffix.startswith(".")
+
+
+def test_the_plan_names_the_cloud(tmp_path) -> None:
+    from exoctl import plan
+    from tests.exoctl.test_plan import project_copy
+
+    project = project_copy(tmp_path)
+    (project / "Pulumi.gov.yaml").write_text(
+        "config:\n  azuread:tenantId: 72f988bf-86f1-41af-91ab-2d7cd011db47\n"
+        "  azuread:environment: usgovernmentl4\n  exo-cba:organization: contoso.onmicrosoft.us\n"
+        f"  exo-cba:roles: {COMPLIANCE_ROLES}\n"
+    )
+    document = plan.evaluate(project, "gov")
+    assert document["outputs"]["cloud"] == "gcc-high"
+    # Known only once the app exists; the cloud is known now.
+    assert document["outputs"]["connectCommandPfx"] == "<computed>"
+    text = plan.render_text(document)
+    assert "Cloud: Microsoft 365 GCC High (azuread:environment usgovernmentl4;" in text
+    assert json.dumps(document)  # plain data
