@@ -108,20 +108,17 @@ def _cmd_drift(args: argparse.Namespace) -> int:
     from exoctl import drift, report
     from exoctl.stackfiles import stack_file, stack_names
 
-    if sum(bool(x) for x in (args.stack, args.all, args.source)) != 1:
+    if sum(bool(x) for x in (args.stack and not args.source, args.all, args.source)) != 1:
         raise ExoctlError("drift needs exactly one of --stack NAME, --all or --from FILE")
     if args.kind and not args.source:
         raise ExoctlError("--kind only applies to --from")
     if args.parallel < 1 or args.warn_days < 0:
         raise ExoctlError("--parallel must be at least 1 and --warn-days at least 0")
     if args.source:
+        # With --from, --stack names the stack the run was recorded for: a log with
+        # no resource steps names none itself.
         recording = drift.load_recording(args.source, args.kind)
-        changes = drift.classify(recording)
-        results = [
-            drift.StackResult(s, [c for c in changes if c["stack"] == s])
-            for s in recording.stacks()
-        ]
-        results[0].errors += recording.errors
+        results = drift.results_from_recording(recording, args.stack)
     else:
         from components.rotation import current_time
 
@@ -352,7 +349,9 @@ def build_parser() -> argparse.ArgumentParser:
     drift = commands.add_parser(
         "drift", help="classify drift, pending changes and due rotations (exit codes in README)"
     )
-    drift.add_argument("--stack", help="check one stack live (Pulumi CLI)")
+    drift.add_argument(
+        "--stack", help="check one stack live (Pulumi CLI); with --from, the stack it was run for"
+    )
     drift.add_argument("--all", action="store_true", help="check every Pulumi.<stack>.yaml")
     drift.add_argument(
         "--from",

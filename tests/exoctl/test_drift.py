@@ -115,6 +115,7 @@ def test_undeployed_config_is_pending_and_outranks_rotation(tmp_path, capsys) ->
         "drift": 0,
         "pending": 2,
         "rotation": 8,
+        "applied": 0,
         "warnings": [],
         "errors": [],
     }

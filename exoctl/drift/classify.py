@@ -1,0 +1,155 @@
+"""Tell drift, pending changes and a due rotation apart, per stack.
+
+- a refresh step that changed or deleted a resource is *drift* (the tenant differs
+  from state: someone used the portal);
+- a program step that creates or retires a certificate generation
+  (`exo:index:AppCertificate`) is a *rotation*, which the calendar asks for;
+- any other program step is *pending* (code or config not deployed yet);
+- a program step in a log of `pulumi up` (not a preview) was *applied*.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from exoctl.drift.formats import NO_CHANGE_OPS, Recording
+from exoctl.report import worst
+
+GENERATION_TYPE = "exo:index:AppCertificate"
+REPLACEMENT_OPS = frozenset({"replace", "create-replacement", "delete-replaced"})
+KIND_TO_STATUS = {
+    "drift": "drift",
+    "pending": "pending",
+    "rotation": "rotation_due",
+    "applied": "in_sync",
+}
+_KIND_ORDER = {"drift": 0, "pending": 1, "rotation": 2, "applied": 3}
+UNITEMIZED_NAME = "(counted by the digest's changeSummary, not itemized)"
+
+
+def urn_parts(urn: str) -> tuple[list[str], str]:
+    """(type chain, name) of `urn:pulumi:<stack>::<project>::<a$b$type>::<name>`."""
+    pieces = urn.split("::")
+    if len(pieces) < 4:
+        return [], urn
+    return pieces[2].split("$"), "::".join(pieces[3:])
+
+
+def urn_stack(urn: str) -> str:
+    head = urn.split("::", 1)[0]
+    return head.removeprefix("urn:pulumi:") if head.startswith("urn:pulumi:") else "-"
+
+
+def _final_op(ops: set[str]) -> str | None:
+    changed = ops - NO_CHANGE_OPS
+    if not changed:
+        return None
+    if changed & REPLACEMENT_OPS:
+        return "replace"
+    for op in ("create", "delete", "update", "import"):
+        if op in changed:
+            return op
+    return sorted(changed)[0]
+
+
+def _kind(refresh: bool, op: str, chain: list[str], applied: bool) -> str:
+    if refresh:
+        return "drift"
+    if applied:
+        return "applied"
+    if op in ("create", "delete") and GENERATION_TYPE in chain:
+        return "rotation"
+    return "pending"
+
+
+def classify(recording: Recording, stack: str | None = None) -> list[dict[str, Any]]:
+    changes = []
+    for step in recording.steps.values():
+        op = _final_op(step.ops)
+        if op is None:
+            continue
+        chain, name = urn_parts(step.urn)
+        changes.append(
+            {
+                "stack": stack or urn_stack(step.urn),
+                "urn": step.urn,
+                "type": chain[-1] if chain else "",
+                "name": name,
+                "op": op,
+                "kind": _kind(step.refresh, op, chain, recording.applied),
+                "properties": step.properties,
+            }
+        )
+    for missing in recording.unitemized:
+        changes.append(
+            {
+                "stack": stack or (recording.stacks()[0]),
+                "urn": "",
+                "type": "",
+                "name": f"{missing.count} x {UNITEMIZED_NAME}",
+                "op": missing.op,
+                "kind": _kind(missing.refresh, missing.op, [], recording.applied),
+                "properties": [],
+            }
+        )
+    return sorted(changes, key=lambda c: (c["stack"], _KIND_ORDER[c["kind"]], c["urn"]))
+
+
+@dataclass
+class StackResult:
+    stack: str
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        if self.errors:
+            return "error"
+        return worst(KIND_TO_STATUS[c["kind"]] for c in self.changes)
+
+    def summary(self) -> dict[str, Any]:
+        counts = {kind: sum(c["kind"] == kind for c in self.changes) for kind in KIND_TO_STATUS}
+        return {
+            "stack": self.stack,
+            "status": self.status,
+            **counts,
+            "warnings": self.warnings,
+            "errors": self.errors,
+        }
+
+
+def result_from_recordings(stack: str, *recordings: Recording) -> StackResult:
+    result = StackResult(stack)
+    for recording in recordings:
+        result.changes += classify(recording, stack)
+        result.errors += recording.errors
+        result.warnings += recording.warnings
+    return result
+
+
+def results_from_recording(recording: Recording, stack: str | None = None) -> list[StackResult]:
+    """A recorded run, one result per stack it names (or the one `stack` says it was run
+    for); run-wide errors and warnings go to the first."""
+    if stack is not None:
+        results = [StackResult(stack, classify(recording, stack))]
+    else:
+        changes = classify(recording)
+        results = [
+            StackResult(s, [c for c in changes if c["stack"] == s]) for s in recording.stacks()
+        ]
+    results[0].errors += recording.errors
+    results[0].warnings += recording.warnings
+    return results
+
+
+def document(results: Sequence[StackResult]) -> dict[str, Any]:
+    return {
+        "status": worst(result.status for result in results),
+        "changes": [change for result in results for change in result.changes],
+        "stacks": [result.summary() for result in results],
+        "warnings": [f"{r.stack}: {w}" for r in results for w in r.warnings],
+        "errors": [f"{r.stack}: {e}" for r in results for e in r.errors],
+    }
