@@ -1,18 +1,26 @@
 """`exoctl audit`: what `pulumi refresh` cannot see, read from Microsoft Graph.
 
 Refresh compares the resources a stack declares with the tenant; it cannot see
-what someone *added* next to them: a client secret, a certificate uploaded in
-the portal, another API permission or consent, another directory role (active
-or PIM-eligible), another owner. This reads the app and its service principal
-with the deployer's Azure credentials and lists every such addition.
+what someone *added* next to them: a client secret, a certificate or federated
+credential uploaded in the portal, another API permission, consent or delegated
+grant, another directory role (active, PIM-eligible, or at another scope),
+another owner. This reads the app and its service principal and lists each.
+
+Every read after the app and its service principal is its own section: one that
+fails (a 403, or the 400 a tenant without the P2 licence gets from the
+eligibility API) is reported with Graph's own code and message, and the findings
+of every other section are kept.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import quote
 
@@ -21,14 +29,12 @@ from components.wellknown import (
     EXCHANGE_ONLINE_APP_ID,
     ROLES_BY_TEMPLATE_ID,
 )
+from exoctl.graph import Graph, GraphError, make_credential
 
-DEFAULT_GRAPH_URL = "https://graph.microsoft.com"
-TIMEOUT_SECONDS = 30
+__all__ = ["Expected", "Finding", "Graph", "GraphError", "audit", "document", "make_credential"]
+
 TENANT_WIDE = "/"
-
-
-class GraphError(Exception):
-    """Graph could not be read; the audit's status is then `error`."""
+_THUMBPRINT_BYTES = 20  # SHA-1
 
 
 @dataclass
@@ -48,67 +54,35 @@ class Expected:
     thumbprints: set[str]
     role_template_ids: set[str]
     owners: set[str]
+    consents: set[tuple[str, str]] = field(
+        default_factory=lambda: {(EXCHANGE_ONLINE_APP_ID, EXCHANGE_MANAGE_AS_APP_ROLE_ID)}
+    )
+    """(resource app id, app role id) the stack requests and consents."""
+    federated: set[tuple[str, str]] = field(default_factory=set)
+    """(issuer, subject) of federated credentials the stack declares."""
 
 
-def _make_credential() -> Any:
-    from azure.identity import DefaultAzureCredential
+def thumbprint_of(credential: dict[str, Any]) -> str:
+    """The certificate's SHA-1 thumbprint, uppercase hex, or "" if it cannot be told.
 
-    return DefaultAzureCredential(exclude_interactive_browser_credential=True)
-
-
-# Tests replace this with a credential of their own.
-make_credential: Callable[[], Any] = _make_credential
-
-
-class Graph:
-    def __init__(self, graph_url: str, tenant_id: str, credential: Any) -> None:
-        import requests
-
-        self.base = graph_url.rstrip("/")
-        self.session = requests.Session()
-        self.requests = requests
-        try:
-            token = credential.get_token(f"{self.base}/.default", tenant_id=tenant_id).token
-        except Exception as error:  # azure-identity raises many kinds; all mean "no sign-in"
-            first = (
-                str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            )
-            raise GraphError(f"no Azure sign-in for Microsoft Graph: {first}") from None
-        self.session.headers["Authorization"] = f"Bearer {token}"
-
-    def get(self, path: str) -> dict[str, Any]:
-        url = path if path.startswith("https://") else f"{self.base}/v1.0/{path}"
-        try:
-            response = self.session.get(url, timeout=TIMEOUT_SECONDS)
-        except self.requests.RequestException as error:
-            raise GraphError(f"cannot reach {self.base}: {type(error).__name__}") from None
-        if response.status_code in (401, 403):
-            raise GraphError(
-                f"Graph refused {path.split('?')[0]} (HTTP {response.status_code}): the deployer "
-                "needs Application.Read.All and RoleManagement.Read.Directory"
-            )
-        if response.status_code == 404:
-            raise GraphError(f"Graph has no {path.split('?')[0]} (HTTP 404)")
-        if response.status_code != 200:
-            raise GraphError(f"Graph answered HTTP {response.status_code} for {path.split('?')[0]}")
-        return response.json()
-
-    def list(self, path: str) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        page: str | None = path
-        while page:
-            document = self.get(page)
-            items += document.get("value", [])
-            page = document.get("@odata.nextLink")
-        return items
-
-
-def _thumbprint(credential: dict[str, Any]) -> str:
-    """Entra stores a certificate's SHA-1 thumbprint, base64, as customKeyIdentifier."""
+    Graph's customKeyIdentifier defaults to the thumbprint, base64; tools that set
+    their own may write it as hex, or put something else there. Only 20 bytes are a
+    thumbprint; otherwise the certificate itself (`key`, base64 DER) decides.
+    """
+    identifier = str(credential.get("customKeyIdentifier") or "").strip()
+    if re.fullmatch(r"[0-9A-Fa-f]{40}", identifier):
+        return identifier.upper()
     try:
-        return base64.b64decode(credential.get("customKeyIdentifier") or "").hex().upper()
+        raw = base64.b64decode(identifier, validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) == _THUMBPRINT_BYTES:
+        return raw.hex().upper()
+    try:
+        der = base64.b64decode(str(credential.get("key") or ""), validate=True)
     except (binascii.Error, ValueError):
         return ""
+    return hashlib.sha1(der, usedforsecurity=False).hexdigest().upper() if der else ""
 
 
 def _role_name(template_id: str) -> str:
@@ -116,150 +90,209 @@ def _role_name(template_id: str) -> str:
     return f"{role.name} ({template_id})" if role else template_id
 
 
-def _secrets(kind: str, owner_id: str, credentials: Iterable[dict[str, Any]]) -> list[Finding]:
-    return [
-        Finding(
+class _Audit:
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+        self.errors: list[str] = []
+
+    def add(self, *args: str) -> None:
+        self.findings.append(Finding(*args))
+
+    @contextmanager
+    def section(self, name: str) -> Iterator[None]:
+        try:
+            yield
+        except GraphError as error:
+            self.errors.append(f"{name}: {error}")
+
+
+def _secrets(audit: _Audit, kind: str, owner_id: str, credentials: Iterable[dict]) -> None:
+    for credential in credentials:
+        audit.add(
             "password_credential",
             kind,
             owner_id,
-            f"client secret {c.get('displayName') or c.get('keyId')} "
-            f"(expires {str(c.get('endDateTime', '?'))[:10]})",
+            f"client secret {credential.get('displayName') or credential.get('keyId')} "
+            f"(expires {str(credential.get('endDateTime', '?'))[:10]})",
             "remove it in Entra ID (Certificates & secrets); this app signs in with certificates",
         )
-        for c in credentials
-    ]
 
 
-def audit(graph: Graph, expected: Expected) -> list[Finding]:
-    app_filter = f"(appId='{quote(expected.app_id)}')"
-    application = graph.get(
-        f"applications{app_filter}?$select=id,appId,passwordCredentials,keyCredentials,"
-        "requiredResourceAccess"
-    )
-    service_principal = graph.get(
-        f"servicePrincipals{app_filter}?$select=id,passwordCredentials,keyCredentials"
-    )
-    exchange = graph.get(f"servicePrincipals(appId='{EXCHANGE_ONLINE_APP_ID}')?$select=id")
-    app_id, sp_id = application["id"], service_principal["id"]
-    findings: list[Finding] = []
-
-    findings += _secrets("application", app_id, application.get("passwordCredentials") or [])
-    findings += _secrets(
-        "servicePrincipal", sp_id, service_principal.get("passwordCredentials") or []
-    )
-
-    for credential in application.get("keyCredentials") or []:
-        thumbprint = _thumbprint(credential)
-        if thumbprint not in expected.thumbprints:
-            findings.append(
-                Finding(
-                    "unmanaged_certificate",
-                    "application",
-                    app_id,
-                    f"certificate {thumbprint or credential.get('keyId')} "
-                    f"({credential.get('displayName') or 'no name'}) is not one the stack "
-                    "registered",
-                    "remove it, or bring it under the stack (certificate.publicCertificates)",
-                )
-            )
-    for credential in service_principal.get("keyCredentials") or []:
-        findings.append(
-            Finding(
-                "unmanaged_certificate",
-                "servicePrincipal",
-                sp_id,
-                f"certificate {_thumbprint(credential) or credential.get('keyId')} on the "
-                "service principal",
-                "remove it; the stack registers certificates on the application only",
-            )
-        )
-
-    for resource in application.get("requiredResourceAccess") or []:
-        for access in resource.get("resourceAccess") or []:
-            if (
-                resource.get("resourceAppId") == EXCHANGE_ONLINE_APP_ID
-                and access.get("id") == EXCHANGE_MANAGE_AS_APP_ROLE_ID
-                and access.get("type") == "Role"
-            ):
-                continue
-            findings.append(
-                Finding(
-                    "extra_permission",
-                    "application",
-                    app_id,
-                    f"API permission {access.get('id')} ({access.get('type')}) on "
-                    f"{resource.get('resourceAppId')}",
-                    "remove it under API permissions; `pulumi up` also resets the list",
-                )
-            )
-
-    for assignment in graph.list(f"servicePrincipals/{sp_id}/appRoleAssignments"):
-        if (
-            assignment.get("resourceId") == exchange["id"]
-            and assignment.get("appRoleId") == EXCHANGE_MANAGE_AS_APP_ROLE_ID
-        ):
+def _certificates(audit: _Audit, app: dict, sp: dict, expected: Expected) -> None:
+    for credential in app.get("keyCredentials") or []:
+        thumbprint = thumbprint_of(credential)
+        if thumbprint and thumbprint in expected.thumbprints:
             continue
-        findings.append(
-            Finding(
-                "extra_app_role_assignment",
-                "servicePrincipal",
-                sp_id,
-                f"consented app role {assignment.get('appRoleId')} on "
-                f"{assignment.get('resourceDisplayName') or assignment.get('resourceId')}",
-                "revoke the admin consent (Enterprise applications > Permissions)",
-            )
+        audit.add(
+            "unmanaged_certificate",
+            "application",
+            app["id"],
+            f"certificate {thumbprint or credential.get('keyId')} "
+            f"({credential.get('displayName') or 'no name'}, ends "
+            f"{str(credential.get('endDateTime', '?'))[:10]}) is not one the stack registered",
+            "remove it, or bring it under the stack (certificate.publicCertificates)",
+        )
+    for credential in sp.get("keyCredentials") or []:
+        audit.add(
+            "unmanaged_certificate",
+            "servicePrincipal",
+            sp["id"],
+            f"certificate {thumbprint_of(credential) or credential.get('keyId')} on the "
+            "service principal",
+            "remove it; the stack registers certificates on the application only",
         )
 
+
+def _permissions(audit: _Audit, app: dict, expected: Expected) -> None:
+    for resource in app.get("requiredResourceAccess") or []:
+        resource_app = str(resource.get("resourceAppId", "")).lower()
+        for access in resource.get("resourceAccess") or []:
+            role, kind = str(access.get("id", "")).lower(), access.get("type")
+            if (resource_app, role) in expected.consents and kind == "Role":
+                continue
+            if (resource_app, role) in expected.consents:
+                detail = (
+                    f"API permission {role} on {resource_app} is requested as a delegated "
+                    f"permission ({kind}), not as the application permission (Role)"
+                )
+            else:
+                detail = f"API permission {role} ({kind}) on {resource_app}"
+            audit.add(
+                "extra_permission",
+                "application",
+                app["id"],
+                detail,
+                "remove it under API permissions; `pulumi up` also resets the list",
+            )
+
+
+def _consents(graph: Graph, audit: _Audit, sp_id: str, expected: Expected) -> None:
+    resources = {}
+    for resource_app, _ in expected.consents:
+        found = graph.get(f"servicePrincipals(appId='{resource_app}')?$select=id")
+        resources[found["id"]] = resource_app
+    wanted = {
+        (sp, role) for sp, app in resources.items() for a, role in expected.consents if a == app
+    }
+    for assignment in graph.list(f"servicePrincipals/{sp_id}/appRoleAssignments"):
+        key = (assignment.get("resourceId"), str(assignment.get("appRoleId", "")).lower())
+        if key in wanted:
+            continue
+        audit.add(
+            "extra_app_role_assignment",
+            "servicePrincipal",
+            sp_id,
+            f"consented app role {assignment.get('appRoleId')} on "
+            f"{assignment.get('resourceDisplayName') or assignment.get('resourceId')}",
+            "revoke the admin consent (Enterprise applications > Permissions)",
+        )
+
+
+def _roles(graph: Graph, audit: _Audit, sp_id: str, expected: Expected) -> None:
     principal = f"$filter=principalId eq '{sp_id}'"
     for assignment in graph.list(f"roleManagement/directory/roleAssignments?{principal}"):
         role = str(assignment.get("roleDefinitionId", "")).lower()
-        scope = assignment.get("directoryScopeId", TENANT_WIDE)
+        scope = assignment.get("directoryScopeId") or TENANT_WIDE
         if role in expected.role_template_ids and scope == TENANT_WIDE:
             continue
-        findings.append(
-            Finding(
-                "extra_directory_role",
-                "servicePrincipal",
-                sp_id,
-                f"directory role {_role_name(role)} at scope {scope} is not in exo-cba:roles",
-                "remove the assignment, or add the role to exo-cba:roles",
-            )
+        where = "tenant-wide" if scope == TENANT_WIDE else f"at scope {scope}"
+        audit.add(
+            "extra_directory_role",
+            "servicePrincipal",
+            sp_id,
+            f"directory role {_role_name(role)} {where} is not in exo-cba:roles"
+            if scope == TENANT_WIDE
+            else f"directory role {_role_name(role)} {where}: exo-cba:roles are tenant-wide",
+            "remove the assignment, or add the role to exo-cba:roles",
         )
+
+
+def _eligible(graph: Graph, audit: _Audit, sp_id: str) -> None:
+    principal = f"$filter=principalId eq '{sp_id}'"
     for schedule in graph.list(f"roleManagement/directory/roleEligibilitySchedules?{principal}"):
-        role = str(schedule.get("roleDefinitionId", "")).lower()
-        findings.append(
-            Finding(
-                "eligible_directory_role",
-                "servicePrincipal",
-                sp_id,
-                f"PIM-eligible for {_role_name(role)}",
-                "remove the eligibility in Privileged Identity Management",
-            )
+        audit.add(
+            "eligible_directory_role",
+            "servicePrincipal",
+            sp_id,
+            f"PIM-eligible for {_role_name(str(schedule.get('roleDefinitionId', '')).lower())}",
+            "remove the eligibility in Privileged Identity Management",
         )
 
-    for kind, object_id, path in (
-        ("application", app_id, f"applications/{app_id}/owners?$select=id"),
-        ("servicePrincipal", sp_id, f"servicePrincipals/{sp_id}/owners?$select=id"),
-    ):
-        for owner in graph.list(path):
-            if str(owner.get("id", "")).lower() not in expected.owners:
-                findings.append(
-                    Finding(
-                        "extra_owner",
-                        kind,
-                        object_id,
-                        f"owner {owner.get('id')} is not in exo-cba:owners",
-                        "remove the owner; owners can add credentials to the app",
-                    )
-                )
-    return findings
+
+def _federated(graph: Graph, audit: _Audit, app_id: str, expected: Expected) -> None:
+    for credential in graph.list(f"applications/{app_id}/federatedIdentityCredentials"):
+        if (credential.get("issuer"), credential.get("subject")) in expected.federated:
+            continue
+        audit.add(
+            "federated_credential",
+            "application",
+            app_id,
+            f"federated credential {credential.get('name')}: issuer {credential.get('issuer')}, "
+            f"subject {credential.get('subject')}: a sign-in without secret or certificate",
+            "remove it (Certificates & secrets > Federated credentials) unless you declare it",
+        )
 
 
-def document(stack: str, findings: list[Finding] | None, error: str | None) -> dict[str, Any]:
-    status = "error" if error else ("findings" if findings else "clean")
+def _delegated(graph: Graph, audit: _Audit, sp_id: str) -> None:
+    for grant in graph.list(f"servicePrincipals/{sp_id}/oauth2PermissionGrants"):
+        audit.add(
+            "delegated_grant",
+            "servicePrincipal",
+            sp_id,
+            f"delegated grant of '{grant.get('scope')}' on {grant.get('resourceId')} "
+            f"({grant.get('consentType')})",
+            "revoke it (Enterprise applications > Permissions); app-only access needs none",
+        )
+
+
+def _owners(graph: Graph, audit: _Audit, kind: str, object_id: str, expected: Expected) -> None:
+    collection = "applications" if kind == "application" else "servicePrincipals"
+    for owner in graph.list(f"{collection}/{object_id}/owners?$select=id"):
+        if str(owner.get("id", "")).lower() not in expected.owners:
+            audit.add(
+                "extra_owner",
+                kind,
+                object_id,
+                f"owner {owner.get('id')} is not in exo-cba:owners",
+                "remove the owner; owners can add credentials to the app",
+            )
+
+
+def audit(graph: Graph, expected: Expected) -> tuple[list[Finding], list[str]]:
+    """(findings, errors). The app and its service principal must be readable."""
+    key = f"(appId='{quote(expected.app_id)}')"
+    app = graph.get(
+        f"applications{key}?$select=id,appId,displayName,passwordCredentials,keyCredentials,"
+        "requiredResourceAccess"
+    )
+    sp = graph.get(f"servicePrincipals{key}?$select=id,passwordCredentials,keyCredentials")
+    result = _Audit()
+    _secrets(result, "application", app["id"], app.get("passwordCredentials") or [])
+    _secrets(result, "servicePrincipal", sp["id"], sp.get("passwordCredentials") or [])
+    _certificates(result, app, sp, expected)
+    _permissions(result, app, expected)
+    with result.section("federated credentials"):
+        _federated(graph, result, app["id"], expected)
+    with result.section("consents"):
+        _consents(graph, result, sp["id"], expected)
+    with result.section("delegated grants"):
+        _delegated(graph, result, sp["id"])
+    with result.section("directory roles"):
+        _roles(graph, result, sp["id"], expected)
+    with result.section("PIM-eligible roles"):
+        _eligible(graph, result, sp["id"])
+    for kind, object_id in (("application", app["id"]), ("servicePrincipal", sp["id"])):
+        with result.section(f"{kind} owners"):
+            _owners(graph, result, kind, object_id, expected)
+    return result.findings, result.errors
+
+
+def document(stack: str, findings: list[Finding] | None, errors: list[str]) -> dict[str, Any]:
+    """Errors outrank findings: a section that could not be read is no pass."""
+    status = "error" if errors else ("findings" if findings else "clean")
     return {
         "status": status,
         "stack": stack,
         "findings": [asdict(f) for f in findings or []],
-        "errors": [error] if error else [],
+        "errors": errors,
     }

@@ -253,6 +253,22 @@ def _stack_cloud(outputs: dict[str, Any], stack: str) -> Cloud:
     return CLOUDS_BY_NAME[name]
 
 
+def _expected_consents(cloud: Cloud, outputs: dict[str, Any]) -> set[tuple[str, str]]:
+    """Exchange.ManageAsApp, and the Security & Compliance role the stack consents in
+    GCC High and DoD when its roles can run those cmdlets (components/clouds.py)."""
+    from components.wellknown import (
+        EXCHANGE_MANAGE_AS_APP_ROLE_ID,
+        EXCHANGE_ONLINE_APP_ID,
+        ROLES_BY_TEMPLATE_ID,
+    )
+
+    consents = {(EXCHANGE_ONLINE_APP_ID, EXCHANGE_MANAGE_AS_APP_ROLE_ID)}
+    roles = [ROLES_BY_TEMPLATE_ID.get(r["templateId"].lower()) for r in outputs.get("roles") or []]
+    if cloud.security_compliance_permission and any(r and r.security_compliance for r in roles):
+        consents.add(cloud.security_compliance_permission)
+    return consents
+
+
 def _cmd_audit(args: argparse.Namespace) -> int:
     from exoctl import audit, automation, report
     from exoctl.stackfiles import load_stack_config
@@ -268,19 +284,24 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         owners = {o.lower() for o in json.loads(config.get("exo-cba:owners") or "[]")}
     except (json.JSONDecodeError, AttributeError):
         raise ExoctlError(f"Pulumi.{args.stack}.yaml: exo-cba:owners is not a list") from None
+    cloud = _stack_cloud(outputs, args.stack)
     expected = audit.Expected(
         app_id=outputs["appId"],
-        thumbprints={c["thumbprint"] for c in outputs.get("certificates") or []},
+        thumbprints={c["thumbprint"].upper() for c in outputs.get("certificates") or []},
         role_template_ids={r["templateId"].lower() for r in outputs.get("roles") or []},
         owners=owners,
+        consents=_expected_consents(cloud, outputs),
     )
-    findings, error = None, None
+    findings: list[audit.Finding] | None = None
+    errors: list[str] = []
     try:
-        graph = audit.Graph(args.graph_url, outputs["tenantId"], audit.make_credential())
-        findings = audit.audit(graph, expected)
+        graph = audit.Graph(
+            args.graph_url or cloud.graph_url, outputs["tenantId"], audit.make_credential()
+        )
+        findings, errors = audit.audit(graph, expected)
     except audit.GraphError as failure:
-        error = str(failure)
-    document = audit.document(args.stack, findings, error)
+        errors = [str(failure)]
+    document = audit.document(args.stack, findings, errors)
 
     columns = ("category", "object", "detail", "fix")
     rows = [[f[c] for c in columns] for f in document["findings"]]
@@ -411,7 +432,9 @@ def build_parser() -> argparse.ArgumentParser:
         "audit", help="find secrets, certificates, permissions, roles and owners added outside"
     )
     auditing.add_argument("--stack", required=True)
-    auditing.add_argument("--graph-url", default="https://graph.microsoft.com")
+    auditing.add_argument(
+        "--graph-url", help="override the Microsoft Graph host of the stack's cloud"
+    )
     auditing.add_argument("--json", action="store_true", help="machine-readable output")
     auditing.add_argument("--markdown", type=Path, metavar="FILE", help="append a summary table")
     auditing.set_defaults(handler=_cmd_audit)
