@@ -21,8 +21,12 @@ from components.clouds import CLOUDS, PUBLIC, Cloud
 from exoctl.errors import EXIT_USAGE, ExoctlError
 
 MANAGE_AS_APP = "Exchange.ManageAsApp"
-# The anchor mailbox the ExchangeOnlineManagement module sends for app-only calls.
-ANCHOR_MAILBOX = "UPN:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@"
+# What the ExchangeOnlineManagement v3 module sends with every REST call (README,
+# "Verify": its generated helper module, as reproduced by independent clients).
+# App-only connections anchor on the organization's system mailbox with the APP:
+# prefix; UPN: is for a signed-in user.
+ANCHOR_MAILBOX = "APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@"
+CLIENT_APPLICATION = "ExoManagementModule"
 TIMEOUT_SECONDS = 30
 
 _AADSTS_HELP = {
@@ -176,7 +180,22 @@ def verify(
         )
         result.add("exchange", "skipped", "the token lacks Exchange.ManageAsApp")
         return result
-    wids = {w.lower() for w in claims.get("wids") or []}
+    _check_wids(result, claims, expected_roles)
+    _invoke(result, requests, response["access_token"], exchange_url, organization, cmdlet)
+    return result
+
+
+def _check_wids(result: Verification, claims: dict[str, Any], expected_roles: list[str]) -> None:
+    """`wids` against the roles the stack assigns, ids compared case-insensitively."""
+    if not expected_roles:
+        result.add(
+            "claims",
+            "pass",
+            f"{MANAGE_AS_APP} present; no directory roles to compare wids with (pass --role, "
+            "or use --stack)",
+        )
+        return
+    wids = {str(w).lower() for w in claims.get("wids") or []}
     missing = [role for role in expected_roles if role.lower() not in wids]
     if missing:
         result.add(
@@ -186,10 +205,11 @@ def verify(
             "not (yet) in the token. Fine if an Exchange role group grants the rights instead.",
         )
     else:
-        result.add("claims", "pass", f"{MANAGE_AS_APP} present; wids hold the assigned roles")
-
-    _invoke(result, requests, response["access_token"], exchange_url, organization, cmdlet)
-    return result
+        result.add(
+            "claims",
+            "pass",
+            f"{MANAGE_AS_APP} present; wids hold the assigned roles ({len(expected_roles)})",
+        )
 
 
 def _token_failed(result: Verification, detail: str) -> Verification:
@@ -209,6 +229,28 @@ def _network_reason(error: Exception) -> str:
     return type(error).__name__
 
 
+def module_headers(token: str, organization: str, cmdlet: str) -> dict[str, str]:
+    """The headers the module's REST calls carry (README, "Verify").
+
+    X-ResponseFormat: the module asks for clixml, which only PowerShell reads back;
+    json is the service's other format and the one other REST clients use.
+    """
+    import uuid
+
+    return {
+        "Authorization": f"Bearer {token}",
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+        "X-AnchorMailbox": f"{ANCHOR_MAILBOX}{organization}",
+        "X-CmdletName": cmdlet,
+        "X-ClientApplication": CLIENT_APPLICATION,
+        "X-ResponseFormat": "json",
+        "X-SerializationLevel": "Partial",
+        "Prefer": "odata.maxpagesize=1000",
+        "client-request-id": str(uuid.uuid4()),
+    }
+
+
 def _invoke(
     result: Verification,
     requests: Any,
@@ -221,11 +263,7 @@ def _invoke(
     try:
         response = requests.post(
             url,
-            headers={
-                "Authorization": f"Bearer {token}",
-                "Content-Type": "application/json",
-                "X-AnchorMailbox": f"{ANCHOR_MAILBOX}{organization}",
-            },
+            headers=module_headers(token, organization, cmdlet),
             data=json.dumps({"CmdletInput": {"CmdletName": cmdlet, "Parameters": {}}}),
             timeout=TIMEOUT_SECONDS,
         )

@@ -335,3 +335,68 @@ def test_an_unknown_cloud_is_one_line(pfx, capsys) -> None:
     assert code == EXIT_USAGE
     err = capsys.readouterr().err
     assert "invalid choice: 'germany'" in err and err.count("\n") == 1
+
+
+# ---------------------------------------------------------------- what the module sends
+
+
+def test_the_request_carries_the_modules_headers(cloud, pfx, capsys) -> None:
+    path, certificate = pfx
+    register(cloud, certificate)
+    code, _ = run_verify(capsys, cloud, path)
+    assert code == EXIT_OK
+    (invoke,) = [r for r in cloud.requests if r.path.endswith("/InvokeCommand")]
+    headers = invoke.headers
+    assert headers["x-anchormailbox"] == (
+        f"APP:SystemMailbox{{bb558c35-97f1-4cb9-8ff7-d53741dc928c}}@{INITIAL_DOMAIN}"
+    )
+    assert headers["x-clientapplication"] == "ExoManagementModule"
+    assert headers["x-cmdletname"] == "Get-AcceptedDomain"
+    assert (headers["x-responseformat"], headers["x-serializationlevel"]) == ("json", "Partial")
+
+
+def test_without_roles_to_compare_verify_says_so(cloud, pfx, capsys) -> None:
+    path, certificate = pfx
+    register(cloud, certificate)
+    code = cli.main(verify_args(path, cloud.base_url, "--json"))  # no --role
+    document = json.loads(capsys.readouterr().out)
+    assert code == EXIT_OK
+    assert "no directory roles to compare wids with" in document["steps"][1]["detail"]
+
+
+def stack_verify(cloud, path, monkeypatch, roles: list[dict]) -> int:
+    outputs = {
+        "appId": APP_ID,
+        "tenantId": TENANT_ID,
+        "organization": INITIAL_DOMAIN,
+        "roles": roles,
+    }
+    fake = FakePulumiCommand([stack_select_reply(), *stack_output_replies(outputs, set())])
+    monkeypatch.setattr(automation, "make_pulumi_command", lambda: fake)
+    return cli.main(
+        [
+            *("verify", "--stack", "contoso", "--pfx", str(path), "--password-env", "PFX_PASSWORD"),
+            *("--authority", cloud.base_url, "--exchange-url", cloud.base_url, "--json"),
+        ]
+    )
+
+
+def test_verify_stack_compares_wids_with_the_stacks_roles(cloud, pfx, capsys, monkeypatch) -> None:
+    path, certificate = pfx
+    register(cloud, certificate, roles={EXCHANGE_ADMIN})
+    global_reader = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
+    roles = [
+        {"name": "Exchange Administrator", "templateId": EXCHANGE_ADMIN.upper()},
+        {"name": "Global Reader", "templateId": global_reader},
+    ]
+    stack_verify(cloud, path, monkeypatch, roles)
+    claims = json.loads(capsys.readouterr().out)["steps"][1]
+    # The upper-case id matched; the role the token lacks is named.
+    assert claims["status"] == "warn"
+    assert claims["detail"].startswith(f"Exchange.ManageAsApp present; wids lacks {global_reader}:")
+    stack_verify(cloud, path, monkeypatch, roles[:1])
+    claims = json.loads(capsys.readouterr().out)["steps"][1]
+    assert (claims["status"], claims["detail"]) == (
+        "pass",
+        "Exchange.ManageAsApp present; wids hold the assigned roles (1)",
+    )

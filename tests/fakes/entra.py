@@ -8,8 +8,11 @@ It behaves the way the real services do where exo-cba depends on it:
 - access tokens are JWTs (v1 claims: aud, tid, appid, appidacr, roles, wids)
   signed with the stand-in's own key; `roles` holds only consented app roles,
   `wids` the directory roles plus the id every service principal token carries;
-- `POST /adminapi/beta/{org}/InvokeCommand` answers 401 without Exchange.ManageAsApp
-  and 403 without a directory role, as practitioners report Exchange does.
+- `POST /adminapi/beta/{org}/InvokeCommand` checks the headers the module sends
+  (README, "Verify"): an app-only anchor mailbox for this organization, the module's
+  X-ClientApplication, X-CmdletName naming the body's cmdlet, a response format;
+  then answers 401 without Exchange.ManageAsApp and 403 without a directory role,
+  as practitioners report Exchange does.
 
 TLS comes from a trustme CA; point `REQUESTS_CA_BUNDLE` at `ca_bundle`.
 """
@@ -36,6 +39,7 @@ from components.wellknown import DEFAULT_SP_WID, EXCHANGE_MANAGE_AS_APP_ROLE_NAM
 from tests.fakes.https import LocalHttpsServer, Request
 
 EXCHANGE_AUDIENCE = "https://outlook.office365.com"
+APP_ANCHOR = "APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@"
 
 
 def _b64decode(value: object) -> bytes | None:
@@ -240,6 +244,11 @@ class FakeMicrosoftCloud:
             return self.exchange_status, {"error": {"code": str(self.exchange_status)}}
         if organization not in (self.organization, self.tenant_id):
             return 404, {"error": {"code": "NotFound", "message": "organization not found"}}
+        request = json.loads(body or b"{}")
+        cmdlet = request.get("CmdletInput", {}).get("CmdletName")
+        problem = self._header_problem(organization, headers, cmdlet)
+        if problem:
+            return 400, {"error": {"code": "BadRequest", "message": problem}}
         authorization = headers.get("authorization", "")
         if not authorization.startswith("Bearer "):
             return 401, {"error": {"code": "Unauthorized", "message": "no bearer token"}}
@@ -262,8 +271,6 @@ class FakeMicrosoftCloud:
                     "message": "The role assigned to application isn't supported",
                 }
             }
-        request = json.loads(body or b"{}")
-        cmdlet = request.get("CmdletInput", {}).get("CmdletName")
         if cmdlet == "Get-AcceptedDomain":
             return 200, {
                 "@odata.context": (
@@ -277,6 +284,21 @@ class FakeMicrosoftCloud:
         if cmdlet == "Get-OrganizationConfig":
             return 200, {"value": [{"Name": self.organization, "IsDehydrated": False}]}
         return 400, {"error": {"code": "BadRequest", "message": f"unknown cmdlet {cmdlet}"}}
+
+    def _header_problem(
+        self, organization: str, headers: dict[str, str], cmdlet: str | None
+    ) -> str | None:
+        anchor = headers.get("x-anchormailbox", "")
+        wanted = {f"{APP_ANCHOR}{org}" for org in (self.organization, self.tenant_id)}
+        if anchor not in wanted:
+            return f"X-AnchorMailbox {anchor!r} is not this organization's app-only anchor"
+        if headers.get("x-clientapplication") != "ExoManagementModule":
+            return "X-ClientApplication is missing"
+        if headers.get("x-cmdletname") != cmdlet:
+            return "X-CmdletName does not name the cmdlet in the body"
+        if headers.get("x-responseformat") not in ("json", "clixml"):
+            return "X-ResponseFormat must be json or clixml"
+        return None
 
     # ------------------------------------------------------------- routing
     def _route(self, request: Request) -> tuple[int, dict[str, Any]]:
