@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
@@ -205,20 +204,35 @@ def test_every_facts_value_is_https_or_a_suffix() -> None:
         assert cloud.organization_suffix.startswith(".")
 
 
-def test_the_plan_names_the_cloud(tmp_path) -> None:
+@pytest.mark.parametrize("cloud", CLOUDS, ids=lambda c: c.name)
+def test_every_cloud_plans_offline_with_its_provider_environment(tmp_path, cloud: Cloud) -> None:
     from exoctl import plan
     from tests.exoctl.test_plan import project_copy
 
     project = project_copy(tmp_path)
-    (project / "Pulumi.gov.yaml").write_text(
+    (project / "Pulumi.tenant.yaml").write_text(
         "config:\n  azuread:tenantId: 72f988bf-86f1-41af-91ab-2d7cd011db47\n"
-        "  azuread:environment: usgovernmentl4\n  exo-cba:organization: contoso.onmicrosoft.us\n"
+        f"  azuread:environment: {cloud.azuread_environments[-1]}\n"
+        f"  exo-cba:organization: contoso{cloud.organization_suffix}\n"
         f"  exo-cba:roles: {COMPLIANCE_ROLES}\n"
     )
-    document = plan.evaluate(project, "gov")
-    assert document["outputs"]["cloud"] == "gcc-high"
+    document = plan.evaluate(project, "tenant")
+    assert document["outputs"]["cloud"] == cloud.name
     # Known only once the app exists; the cloud is known now.
     assert document["outputs"]["connectCommandPfx"] == "<computed>"
     text = plan.render_text(document)
-    assert "Cloud: Microsoft 365 GCC High (azuread:environment usgovernmentl4;" in text
-    assert json.dumps(document)  # plain data
+    assert f"Cloud: {cloud.title} (azuread:environment {cloud.azuread_environments[0]};" in text
+    assert f"Graph {cloud.graph_url}, Exchange {cloud.exchange_url})" in text
+    consents = [r["name"] for r in document["resources"] if r["type"].endswith("AppRoleAssignment")]
+    expected = ["exo-exchange-consent"]
+    if cloud.security_compliance_permission:
+        expected.append("exo-compliance-consent")
+    assert sorted(consents) == sorted(expected)
+    # A domain of another cloud is refused in the plan too.
+    other = next(c for c in CLOUDS if c.organization_suffix != cloud.organization_suffix)
+    (project / "Pulumi.wrong.yaml").write_text(
+        f"config:\n  azuread:environment: {cloud.azuread_environments[0]}\n"
+        f"  exo-cba:organization: contoso{other.organization_suffix}\n"
+    )
+    with pytest.raises(ConfigError, match="exo-cba:organization: 'contoso"):
+        plan.evaluate(project, "wrong")
