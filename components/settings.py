@@ -75,6 +75,7 @@ KNOWN_KEYS = (
     "owners",
     *(f"{CERTIFICATE}.{name}" for name in CERTIFICATE_FIELDS),
     "protect",
+    "adoptedCertificates",
 )
 # Keys the program reads besides KNOWN_KEYS: the object form of the certificate keys.
 OBJECT_KEYS = (CERTIFICATE,)
@@ -118,6 +119,9 @@ class Settings:
     rotation_days: int = DEFAULT_ROTATION_DAYS
     tenant_id: str | None = None
     cloud: Cloud = CLOUDS[0]
+    adopted_certificates: tuple[str, ...] = ()
+    """Thumbprints of hand-made certificates `exoctl adopt` found: left registered,
+    reported by `exoctl audit` as leftovers, never managed."""
     public_certificates: tuple[PublicCertificate, ...] = ()
     warnings: tuple[str, ...] = field(default=())
 
@@ -246,6 +250,21 @@ def _guid_list(reader: _Reader, name: str) -> tuple[str, ...]:
             continue
         guids.append(guid)
     return tuple(guids)
+
+
+def _thumbprint_list(reader: _Reader, name: str) -> tuple[str, ...]:
+    allowed = "an array of certificate thumbprints (40 hex digits, SHA-1), each once"
+    entries = reader.string_list(name, (), allowed)
+    found: list[str] = []
+    for entry in entries or []:
+        text = entry.strip().replace(":", "").upper()
+        if not re.fullmatch(r"[0-9A-F]{40}", text):
+            reader.fail(name, f"{entry!r} is not a certificate thumbprint", allowed)
+        elif text in found:
+            reader.fail(name, f"{text} is listed twice", allowed)
+        else:
+            found.append(text)
+    return tuple(found)
 
 
 PUBLIC_CERTIFICATES = "certificate.publicCertificates"
@@ -524,6 +543,7 @@ def load_settings(
     organization = _organization(reader, cloud)
 
     owners = _guid_list(reader, "owners")
+    adopted = _thumbprint_list(reader, "adoptedCertificates")
 
     validity_days = reader.integer(
         "certificate.validityDays",
@@ -588,6 +608,7 @@ def load_settings(
         rotation_days=rotation_days,
         tenant_id=tenant_id,
         cloud=cloud,
+        adopted_certificates=adopted,
         public_certificates=public_certificates,
         warnings=tuple(warnings),
     )

@@ -44,6 +44,9 @@ class Finding:
     id: str
     detail: str
     fix: str
+    severity: str = "high"
+    """high: something nobody declared; low: a known leftover (a certificate adoption
+    found), listed but not failing the audit."""
 
 
 @dataclass
@@ -60,6 +63,8 @@ class Expected:
     """(resource app id, app role id) the stack requests and consents."""
     federated: set[tuple[str, str]] = field(default_factory=set)
     """(issuer, subject) of federated credentials the stack declares."""
+    adopted: set[str] = field(default_factory=set)
+    """Thumbprints of hand-made certificates `exoctl adopt` recorded."""
 
 
 def thumbprint_of(credential: dict[str, Any]) -> str:
@@ -95,8 +100,8 @@ class _Audit:
         self.findings: list[Finding] = []
         self.errors: list[str] = []
 
-    def add(self, *args: str) -> None:
-        self.findings.append(Finding(*args))
+    def add(self, *args: str, severity: str = "high") -> None:
+        self.findings.append(Finding(*args, severity=severity))
 
     @contextmanager
     def section(self, name: str) -> Iterator[None]:
@@ -123,13 +128,26 @@ def _certificates(audit: _Audit, app: dict, sp: dict, expected: Expected) -> Non
         thumbprint = thumbprint_of(credential)
         if thumbprint and thumbprint in expected.thumbprints:
             continue
+        ends = str(credential.get("endDateTime", "?"))[:10]
+        if thumbprint and thumbprint in expected.adopted:
+            audit.add(
+                "adopted_certificate",
+                "application",
+                app["id"],
+                f"certificate {thumbprint} ({credential.get('displayName') or 'no name'}, ends "
+                f"{ends}) was made by hand before the app was adopted; it keeps working",
+                "move its scripts to the stack's certificate (`exoctl export-pfx`), then delete it "
+                "in Entra ID (Certificates & secrets) and from exo-cba:adoptedCertificates",
+                severity="low",
+            )
+            continue
         audit.add(
             "unmanaged_certificate",
             "application",
             app["id"],
             f"certificate {thumbprint or credential.get('keyId')} "
-            f"({credential.get('displayName') or 'no name'}, ends "
-            f"{str(credential.get('endDateTime', '?'))[:10]}) is not one the stack registered",
+            f"({credential.get('displayName') or 'no name'}, ends {ends}) is not one the stack "
+            "registered",
             "remove it, or bring it under the stack (certificate.publicCertificates)",
         )
     for credential in sp.get("keyCredentials") or []:
@@ -288,8 +306,10 @@ def audit(graph: Graph, expected: Expected) -> tuple[list[Finding], list[str]]:
 
 
 def document(stack: str, findings: list[Finding] | None, errors: list[str]) -> dict[str, Any]:
-    """Errors outrank findings: a section that could not be read is no pass."""
-    status = "error" if errors else ("findings" if findings else "clean")
+    """Errors outrank findings: a section that could not be read is no pass. Low-severity
+    findings (known leftovers) are listed but leave the audit clean."""
+    serious = [f for f in findings or [] if f.severity != "low"]
+    status = "error" if errors else ("findings" if serious else "clean")
     return {
         "status": status,
         "stack": stack,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -285,12 +286,19 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     except (json.JSONDecodeError, AttributeError):
         raise ExoctlError(f"Pulumi.{args.stack}.yaml: exo-cba:owners is not a list") from None
     cloud = _stack_cloud(outputs, args.stack)
+    try:
+        adopted = {t.upper() for t in json.loads(config.get("exo-cba:adoptedCertificates") or "[]")}
+    except (json.JSONDecodeError, AttributeError):
+        raise ExoctlError(
+            f"Pulumi.{args.stack}.yaml: exo-cba:adoptedCertificates is not a list"
+        ) from None
     expected = audit.Expected(
         app_id=outputs["appId"],
         thumbprints={c["thumbprint"].upper() for c in outputs.get("certificates") or []},
         role_template_ids={r["templateId"].lower() for r in outputs.get("roles") or []},
         owners=owners,
         consents=_expected_consents(cloud, outputs),
+        adopted=adopted,
     )
     findings: list[audit.Finding] | None = None
     errors: list[str] = []
@@ -303,7 +311,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         errors = [str(failure)]
     document = audit.document(args.stack, findings, errors)
 
-    columns = ("category", "object", "detail", "fix")
+    columns = ("severity", "category", "object", "detail", "fix")
     rows = [[f[c] for c in columns] for f in document["findings"]]
     if args.json:
         print(json.dumps(document, indent=2))
@@ -320,6 +328,70 @@ def _cmd_audit(args: argparse.Namespace) -> int:
             text += f"\n\nerror: {line}"
         report.append_markdown(args.markdown, text)
     return report.EXIT_FOR_STATUS[document["status"]]
+
+
+_STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+
+
+def _cmd_adopt(args: argparse.Namespace) -> int:
+    from components.rotation import current_time
+    from exoctl import adopt, graph
+
+    if not _STACK_NAME.fullmatch(args.stack):
+        raise ExoctlError(
+            f"--stack {args.stack!r} is not a stack name (letters, digits, '-', '_', '.')"
+        )
+    app_id = adopt.check_guid(args.app_id, "--app-id")
+    tenant_id = adopt.check_guid(args.tenant_id, "--tenant-id") if args.tenant_id else None
+    cloud = _cloud_option(args.cloud)
+    stack_path = args.project_dir / f"Pulumi.{args.stack}.yaml"
+    import_path = args.out or args.project_dir / f"import-{args.stack}.json"
+    for path in (stack_path, import_path):
+        if path.exists() and not args.force:
+            raise adopt.AdoptRefused(f"{path.name} exists; pass --force to replace it")
+    try:
+        client = graph.Graph(args.graph_url or cloud.graph_url, tenant_id, graph.make_credential())
+    except graph.GraphError as error:
+        raise adopt.AdoptRefused(str(error)) from None
+    tenant = adopt.read_tenant(client, app_id, tenant_id, cloud)
+    if tenant.initial_domain and not tenant.initial_domain.endswith(cloud.organization_suffix):
+        raise adopt.AdoptRefused(
+            f"the tenant's initial domain {tenant.initial_domain} is not a {cloud.title} domain "
+            f"(*{cloud.organization_suffix}); pass --cloud for the tenant's cloud"
+        )
+    plan = adopt.plan_adoption(tenant, args.stack, cloud, current_time())
+    adopt.check_config(plan, args.project_dir)
+    plan.commands = [
+        f"pulumi stack init {args.stack}    # if the stack does not exist yet",
+        f"pulumi import --file {import_path.name} --generate-code=false --yes --stack {args.stack}",
+        f"pulumi preview --stack {args.stack} --policy-pack policy",
+        f"pulumi up --stack {args.stack} --policy-pack policy",
+    ]
+    adopt.write_files(
+        {
+            stack_path: adopt.stack_yaml(plan),
+            import_path: json.dumps(plan.import_file, indent=2) + "\n",
+        },
+        args.force,
+    )
+    files = {"stack": str(stack_path), "import": str(import_path)}
+    if args.json:
+        print(json.dumps(plan.document(files), indent=2))
+        return EXIT_OK
+    sections = [
+        f"Adopting {tenant.app.get('displayName')} ({app_id}) in tenant {tenant.tenant_id} "
+        f"into stack {args.stack}: wrote {stack_path.name} and {import_path.name}.",
+        "Run, in order:\n" + "\n".join(f"  {c}" for c in plan.commands),
+        "The first preview after the import will:\n" + _bullets(plan.first_preview),
+        "Not managed by the stack:\n" + _bullets(plan.unmanaged or ["nothing"]),
+        "Findings (remove them):\n" + _bullets(plan.findings or ["none"]),
+    ]
+    print("\n\n".join(sections))
+    return EXIT_OK
+
+
+def _bullets(lines: list[str]) -> str:
+    return "\n".join(f"  - {line}" for line in lines)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -438,6 +510,23 @@ def build_parser() -> argparse.ArgumentParser:
     auditing.add_argument("--json", action="store_true", help="machine-readable output")
     auditing.add_argument("--markdown", type=Path, metavar="FILE", help="append a summary table")
     auditing.set_defaults(handler=_cmd_audit)
+
+    adopting = commands.add_parser(
+        "adopt", help="write a stack file and an import file for an app made by hand"
+    )
+    adopting.add_argument("--stack", required=True, help="the stack to adopt the app into")
+    adopting.add_argument("--app-id", required=True, help="the app's client id")
+    adopting.add_argument("--tenant-id", help="default: the signed-in tenant")
+    adopting.add_argument(
+        "--cloud", choices=tuple(CLOUDS_BY_NAME), help="the tenant's cloud (default public)"
+    )
+    adopting.add_argument("--graph-url", help="override the Microsoft Graph host of the cloud")
+    adopting.add_argument(
+        "--out", type=Path, metavar="FILE", help="the import file (default import-<stack>.json)"
+    )
+    adopting.add_argument("--force", action="store_true", help="replace existing files")
+    adopting.add_argument("--json", action="store_true", help="machine-readable output")
+    adopting.set_defaults(handler=_cmd_adopt)
     return parser
 
 

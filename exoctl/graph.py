@@ -54,7 +54,7 @@ def needed_permission(path: str) -> str:
 
 
 class Graph:
-    def __init__(self, graph_url: str, tenant_id: str, credential: Any) -> None:
+    def __init__(self, graph_url: str, tenant_id: str | None, credential: Any) -> None:
         import requests
 
         self.base = graph_url.rstrip("/")

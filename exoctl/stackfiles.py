@@ -68,7 +68,6 @@ def _qualify(key: str) -> str:
 
 def load_stack_config(project_dir: Path, stack: str) -> dict[str, str]:
     """Project defaults overlaid with the stack's values, as the engine passes them."""
-    schema = project_schema(project_dir)
     path = stack_file(project_dir, stack)
     document = _load_yaml(path) or {}
     if not isinstance(document, dict):
@@ -77,8 +76,13 @@ def load_stack_config(project_dir: Path, stack: str) -> dict[str, str]:
     if not isinstance(values, dict):
         raise ExoctlError(f"{path.name}: 'config:' must be a mapping of key: value")
 
+    return as_raw_config(project_dir, values)
+
+
+def as_raw_config(project_dir: Path, values: dict[str, Any]) -> dict[str, str]:
+    """Stack values (as a stack file holds them) over the project's defaults, as strings."""
     config: dict[str, str] = {}
-    for key, spec in schema.items():
+    for key, spec in project_schema(project_dir).items():
         if isinstance(spec, dict) and "default" in spec:
             config[_qualify(key)] = _as_config_string(spec["default"])
     for key, value in values.items():

@@ -436,3 +436,36 @@ def test_markdown_summary(project, stack_cli, capsys, monkeypatch, tmp_path) -> 
     text = summary.read_text()
     assert "### exo-cba audit of contoso: `findings`" in text
     assert "| extra_owner | servicePrincipal |" in text
+
+
+def test_a_certificate_adoption_found_is_a_low_severity_leftover(
+    capsys, monkeypatch, tmp_path
+) -> None:
+    hand_made = "3C5D7E9F1A2B3C4D5E6F708192A3B4C5D6E7F809"
+    project = tmp_path / "adopted"
+    project.mkdir()
+    shutil.copy(PROJECT_ROOT / "Pulumi.yaml", project / "Pulumi.yaml")
+    (project / "Pulumi.contoso.yaml").write_text(
+        f"config:\n  azuread:tenantId: {TENANT_ID}\n  exo-cba:owners:\n    - {OWNER}\n"
+        f"  exo-cba:adoptedCertificates:\n    - {hand_made.lower()}\n"
+    )
+    use_outputs(monkeypatch, OUTPUTS)
+    directory = clean_directory()
+    directory.applications[APP_ID]["keyCredentials"].append(
+        g.key_credential(
+            b64_thumbprint(hand_made), "exo-handmade", endDateTime="2027-01-10T08:00:00Z"
+        )
+    )
+    code, report = run_audit_json(capsys, monkeypatch, project, directory)
+    assert (code, report["status"]) == (EXIT_OK, "clean")
+    (finding,) = report["findings"]
+    assert (finding["category"], finding["severity"]) == ("adopted_certificate", "low")
+    assert f"certificate {hand_made} (CN=exo-handmade, ends 2027-01-10)" in finding["detail"]
+    assert "exo-cba:adoptedCertificates" in finding["fix"]
+    # The same certificate, not recorded by adoption, is an unexplained addition.
+    use_outputs(monkeypatch, OUTPUTS)
+    (project / "Pulumi.contoso.yaml").write_text(
+        f"config:\n  azuread:tenantId: {TENANT_ID}\n  exo-cba:owners:\n    - {OWNER}\n"
+    )
+    code, report = run_audit_json(capsys, monkeypatch, project, directory)
+    assert (code, report["findings"][0]["category"]) == (EXIT_DRIFT, "unmanaged_certificate")

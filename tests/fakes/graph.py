@@ -46,14 +46,24 @@ def application(object_id: str, app_id: str, **fields: Any) -> dict[str, Any]:
     return {**body, "id": object_id, "appId": app_id, "signInAudience": "AzureADMyOrg", **fields}
 
 
-def service_principal(object_id: str, app_id: str, **fields: Any) -> dict[str, Any]:
+def service_principal(
+    object_id: str, app_id: str, tenant_id: str = "", **fields: Any
+) -> dict[str, Any]:
+    body = documented("serviceprincipal-get")
     return {
+        **body,
         "id": object_id,
         "appId": app_id,
-        "passwordCredentials": [],
-        "keyCredentials": [],
+        "appOwnerOrganizationId": tenant_id or body["appOwnerOrganizationId"],
+        "servicePrincipalType": "Application",
+        "signInAudience": "AzureADMyOrg",
         **fields,
     }
+
+
+def domain(name: str, initial: bool) -> dict[str, Any]:
+    item = _first("domain-list")
+    return {**item, "id": name, "isInitial": initial, "isDefault": not initial}
 
 
 def key_credential(custom_key_identifier: str | None, name: str, **fields: Any) -> dict[str, Any]:
@@ -131,6 +141,8 @@ class Directory:
     owners: dict[str, list[str]] = field(default_factory=dict)  # by object id
     federated_credentials: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # app id
     delegated_grants: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by SP id
+    domains: list[dict[str, Any]] = field(default_factory=list)
+    domains: list[dict[str, Any]] = field(default_factory=list)
 
 
 class FakeGraph:
@@ -225,6 +237,10 @@ class FakeGraph:
                 "oauth2PermissionGrants": directory.delegated_grants,
             }[nested[3]]
             return 200, self._page(source.get(nested[2], []), base, skip)
+        if path == "domains":
+            return 200, self._page(directory.domains, base, skip)
+        if path == "domains":
+            return 200, self._page(directory.domains, base, skip)
         if path in (
             "roleManagement/directory/roleAssignments",
             "roleManagement/directory/roleEligibilitySchedules",
