@@ -4,9 +4,20 @@ from pathlib import Path
 
 import pulumi
 
-from components.connect import CONNECT_OUTPUTS, connect_lines
+from components.connect import (
+    CONNECT_OUTPUTS,
+    connect_lines,
+    connect_managed_identity,
+    github_workflow_steps,
+)
 from components.credentials import CertificateCredentials, CertificateCredentialsArgs
 from components.exchange_app import ExchangeOnlineApp, ExchangeOnlineAppArgs
+from components.federation import FederatedCredentials, FederatedCredentialsArgs
+from components.managed_identity import (
+    ManagedIdentityAccess,
+    ManagedIdentityAccessArgs,
+    identity_resource_name,
+)
 from components.rotation import current_time, plan_generations
 from components.settings import (
     active_public_certificate,
@@ -15,7 +26,7 @@ from components.settings import (
     read_pulumi_config,
 )
 from components.stack_state import previous_ledger, require_engine
-from components.tenant import initial_domain, tenant_id
+from components.tenant import initial_domain, managed_identities, tenant_id
 
 require_engine()
 now = current_time()
@@ -27,6 +38,8 @@ settings = load_settings(
 )
 for warning in settings.warnings:
     pulumi.log.warn(warning)
+
+identities = managed_identities(settings.managed_identities)
 
 ledger = None
 if not settings.bring_your_own:
@@ -46,6 +59,18 @@ app = ExchangeOnlineApp(
         ),
     ),
 )
+for identity in identities:
+    ManagedIdentityAccess(
+        identity_resource_name(identity.object_id),
+        ManagedIdentityAccessArgs(object_id=identity.object_id, roles=settings.roles),
+    )
+if settings.federated_credentials:
+    FederatedCredentials(
+        "exo-federation",
+        FederatedCredentialsArgs(
+            application_id=app.application.id, credentials=settings.federated_credentials
+        ),
+    )
 credentials = CertificateCredentials(
     "exo-cert",
     CertificateCredentialsArgs(
@@ -82,3 +107,36 @@ connect = pulumi.Output.all(app.client_id, credentials.thumbprint, organization)
 )
 for output_name in CONNECT_OUTPUTS:
     pulumi.export(output_name, connect[output_name])
+pulumi.export(
+    "managedIdentities",
+    pulumi.Output.from_input(organization).apply(
+        lambda org: [
+            {
+                "objectId": i.object_id,
+                "clientId": i.client_id,
+                "kind": "user-assigned" if i.user_assigned else "system-assigned",
+                "connectCommand": connect_managed_identity(
+                    org, settings.cloud, i.client_id if i.user_assigned else None
+                ),
+            }
+            for i in identities
+        ]
+    ),
+)
+pulumi.export(
+    "federatedCredentials",
+    pulumi.Output.all(app.client_id, tenant_id(), organization).apply(
+        lambda values: [
+            {
+                "name": c.name,
+                "issuer": c.issuer,
+                "subject": c.subject,
+                "audiences": list(c.audiences),
+                "githubWorkflow": github_workflow_steps(*values, settings.cloud)
+                if c.github
+                else None,
+            }
+            for c in settings.federated_credentials
+        ]
+    ),
+)

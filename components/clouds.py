@@ -19,6 +19,12 @@ Sources:
   usgovernmentl4 (usgovernment), usgovernmentl5 (dod), china
 - [DOMAINS] Entra initial domains: contoso.onmicrosoft.com; .onmicrosoft.us in the US
   government clouds; .partner.onmschina.cn in the cloud operated by 21Vianet
+- [AZ] Azure CLI cloud names (`az cloud list`; azure/login's `environment` input):
+  AzureCloud, AzureUSGovernment (GCC High and DoD), AzureChinaCloud
+- [FIC] Microsoft Entra workload identity federation, audience of a federated identity
+  credential per cloud (learn.microsoft.com/entra/workload-id/
+  workload-identity-federation-config-app-trust-managed-identity): api://AzureADTokenExchange,
+  api://AzureADTokenExchangeUSGov, api://AzureADTokenExchangeChina
 """
 
 from __future__ import annotations
@@ -54,6 +60,10 @@ class Cloud:
     """Connect-IPPSSession -ConnectionUri; None where the default applies [IPPS]."""
     ipps_authorization_endpoint: str | None
     """Connect-IPPSSession -AzureADAuthorizationEndpointUri; None for the default [IPPS]."""
+    federation_audience: str = "api://AzureADTokenExchange"
+    """The audience a federated credential accepts by default [FIC]."""
+    azure_cli_cloud: str = "AzureCloud"
+    """The Azure CLI's name for the cloud [AZ]."""
     security_compliance_permission: tuple[str, str] | None = None
     """(resource app id, app role id) Security & Compliance app-only access needs in
     addition to Exchange.ManageAsApp, where Microsoft documents one [APPONLY]."""
@@ -82,6 +92,8 @@ GCC_HIGH = Cloud(
     exchange_environment_name="O365USGovGCCHigh",
     ipps_connection_uri="https://ps.compliance.protection.office365.us/powershell-liveid/",
     ipps_authorization_endpoint="https://login.microsoftonline.us/organizations",
+    federation_audience="api://AzureADTokenExchangeUSGov",
+    azure_cli_cloud="AzureUSGovernment",
     security_compliance_permission=(
         SECURITY_COMPLIANCE_APP_ID,
         SECURITY_COMPLIANCE_GOV_ROLE_ID,
@@ -100,6 +112,8 @@ DOD = Cloud(
     # the l5 host; the app-only article alone names compliance.dod.microsoft.com.
     ipps_connection_uri="https://l5.ps.compliance.protection.office365.us/powershell-liveid/",
     ipps_authorization_endpoint="https://login.microsoftonline.us/organizations",
+    federation_audience="api://AzureADTokenExchangeUSGov",
+    azure_cli_cloud="AzureUSGovernment",
     security_compliance_permission=(
         SECURITY_COMPLIANCE_APP_ID,
         SECURITY_COMPLIANCE_GOV_ROLE_ID,
@@ -116,6 +130,8 @@ CHINA = Cloud(
     exchange_environment_name="O365China",
     ipps_connection_uri="https://ps.compliance.protection.partner.outlook.cn/powershell-liveid",
     ipps_authorization_endpoint="https://login.chinacloudapi.cn/organizations",
+    federation_audience="api://AzureADTokenExchangeChina",
+    azure_cli_cloud="AzureChinaCloud",
 )
 
 CLOUDS: tuple[Cloud, ...] = (PUBLIC, GCC_HIGH, DOD, CHINA)

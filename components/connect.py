@@ -88,3 +88,61 @@ def connect_lines(
         "connectIppsCommand": connect_ipps_command(app_id, thumbprint, organization, cloud),
         "connectIppsCommandPfx": connect_ipps_command_pfx(app_id, organization, cloud),
     }
+
+
+def connect_managed_identity(
+    organization: str, cloud: Cloud = PUBLIC, account_id: str | None = None
+) -> str:
+    """Inside Azure, with the resource's managed identity (module 3.0 or later)."""
+    account = f" -ManagedIdentityAccountId {account_id}" if account_id else ""
+    return (
+        f"Connect-ExchangeOnline -ManagedIdentity -Organization {organization}{account}"
+        f"{exchange_environment(cloud)}"
+    )
+
+
+def connect_access_token(
+    organization: str,
+    cloud: Cloud = PUBLIC,
+    token_expression: str = "$token",  # noqa: S107
+) -> str:
+    """With an app token the pipeline got for Exchange (module 3.1.0 or later)."""
+    return (
+        f"Connect-ExchangeOnline -AccessToken {token_expression} -Organization {organization}"
+        f"{exchange_environment(cloud)}"
+    )
+
+
+def github_workflow_steps(app_id: str, tenant_id: str, organization: str, cloud: Cloud) -> str:
+    """The job a GitHub workflow pastes to reach Exchange with no stored secret.
+
+    azure/login signs in as the app with the job's OIDC token (`id-token: write`,
+    `allow-no-subscriptions` because the app holds no Azure subscription role); az then
+    gets a token for the cloud's Exchange resource, and the module connects with it.
+    """
+    login = [
+        "      - uses: azure/login@v2",
+        "        with:",
+        f"          client-id: {app_id}",
+        f"          tenant-id: {tenant_id}",
+        "          allow-no-subscriptions: true",
+    ]
+    if cloud is not PUBLIC:
+        login += [
+            f"          environment: {cloud.azure_cli_cloud}",
+            f"          audience: {cloud.federation_audience}",
+        ]
+    return "\n".join(
+        [
+            "    permissions:",
+            "      id-token: write",
+            "    steps:",
+            *login,
+            "      - name: Exchange Online",
+            "        shell: pwsh",
+            "        run: |",
+            f"          $token = az account get-access-token --resource {cloud.exchange_url} "
+            "--query accessToken -o tsv",
+            f"          {connect_access_token(organization, cloud)}",
+        ]
+    )

@@ -33,7 +33,9 @@ from components.clouds import (
 from components.rotation import OVERLAP_FACTOR
 from components.wellknown import (
     EXCHANGE_APP_ONLY_ROLES,
+    GITHUB_ACTIONS_ISSUER,
     GLOBAL_ADMINISTRATOR_TEMPLATE_ID,
+    MAX_FEDERATED_CREDENTIALS,
     ROLES_BY_NAME,
     ROLES_BY_TEMPLATE_ID,
     DirectoryRole,
@@ -76,6 +78,10 @@ KNOWN_KEYS = (
     *(f"{CERTIFICATE}.{name}" for name in CERTIFICATE_FIELDS),
     "protect",
     "adoptedCertificates",
+    "managedIdentities",
+    "userAssignedIdentities",
+    "federatedCredentials",
+    "allowPullRequestFederation",
 )
 # Keys the program reads besides KNOWN_KEYS: the object form of the certificate keys.
 OBJECT_KEYS = (CERTIFICATE,)
@@ -104,6 +110,31 @@ class PublicCertificate:
 
 
 @dataclass(frozen=True)
+class ManagedIdentity:
+    """An Azure managed identity's service principal, by object id (looked up, never declared)."""
+
+    object_id: str
+    user_assigned: bool
+    key: str
+    """The config key that named it, for messages."""
+
+
+@dataclass(frozen=True)
+class FederatedCredential:
+    """A federated identity credential on the app: tokens the app may exchange."""
+
+    name: str
+    """Entra's display name (unique per app) and the resource name's suffix."""
+    issuer: str
+    subject: str
+    audiences: tuple[str, ...]
+
+    @property
+    def github(self) -> bool:
+        return self.issuer == GITHUB_ACTIONS_ISSUER
+
+
+@dataclass(frozen=True)
 class Settings:
     """Validated stack settings; the only thing components receive from config."""
 
@@ -119,6 +150,9 @@ class Settings:
     rotation_days: int = DEFAULT_ROTATION_DAYS
     tenant_id: str | None = None
     cloud: Cloud = CLOUDS[0]
+    managed_identities: tuple[ManagedIdentity, ...] = ()
+    federated_credentials: tuple[FederatedCredential, ...] = ()
+    allow_pull_request_federation: bool = False
     adopted_certificates: tuple[str, ...] = ()
     """Thumbprints of hand-made certificates `exoctl adopt` found: left registered,
     reported by `exoctl audit` as leftovers, never managed."""
@@ -250,6 +284,115 @@ def _guid_list(reader: _Reader, name: str) -> tuple[str, ...]:
             continue
         guids.append(guid)
     return tuple(guids)
+
+
+def _managed_identities(reader: _Reader) -> tuple[ManagedIdentity, ...]:
+    found: list[ManagedIdentity] = []
+    for key, user_assigned in (("managedIdentities", False), ("userAssignedIdentities", True)):
+        for object_id in _guid_list(reader, key):
+            if any(i.object_id == object_id for i in found):
+                reader.fail(
+                    key,
+                    f"{object_id} is listed in both exo-cba:managedIdentities and "
+                    "exo-cba:userAssignedIdentities",
+                    "each identity once: system-assigned in managedIdentities, user-assigned "
+                    "in userAssignedIdentities",
+                )
+                continue
+            found.append(ManagedIdentity(object_id, user_assigned, _key(key)))
+    return tuple(found)
+
+
+FEDERATED = "federatedCredentials"
+_FEDERATED_ALLOWED = (
+    "GitHub Actions subjects (repo:OWNER/REPO:environment:NAME, repo:OWNER/REPO:ref:refs/"
+    "heads/BRANCH, repo:OWNER/REPO:ref:refs/tags/TAG), or "
+    "'issuer=https://…;subject=…[;audiences=a,b]' for another issuer; exact subjects, each "
+    f"once, at most {MAX_FEDERATED_CREDENTIALS}"
+)
+_GITHUB_SUBJECT = re.compile(
+    r"repo:(?P<repo>[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+):"
+    r"(?P<kind>environment:(?P<env>[^:*]+)|ref:refs/(?P<ref>heads|tags)/(?P<name>[^*]+)|pull_request)"
+)
+
+
+def _credential_name(issuer: str, subject: str) -> str:
+    """Stable, unique, and within Entra's display-name rules (letters, digits, - and _)."""
+    import hashlib
+
+    match = _GITHUB_SUBJECT.fullmatch(subject) if issuer == GITHUB_ACTIONS_ISSUER else None
+    digest = hashlib.sha256(f"{issuer}\n{subject}".encode()).hexdigest()[:8]
+    readable = match["repo"] + "-" + match["kind"] if match else "oidc"
+    slug = re.sub(r"[^a-z0-9]+", "-", readable.lower()).strip("-")[:80]
+    return f"{slug}-{digest}"
+
+
+def _federated_credentials(
+    reader: _Reader, cloud: Cloud, allow_pull_requests: bool
+) -> tuple[FederatedCredential, ...]:
+    entries = reader.string_list(FEDERATED, (), _FEDERATED_ALLOWED) or []
+    found: list[FederatedCredential] = []
+    for index, entry in enumerate(entries, start=1):
+        text = entry.strip()
+        issuer, subject, audiences = GITHUB_ACTIONS_ISSUER, text, (cloud.federation_audience,)
+        if text.startswith("issuer="):
+            fields = dict(part.split("=", 1) for part in text.split(";") if "=" in part)
+            issuer, subject = fields.get("issuer", "").strip(), fields.get("subject", "").strip()
+            listed = [a.strip() for a in fields.get("audiences", "").split(",") if a.strip()]
+            audiences = tuple(listed) or audiences
+            if not re.fullmatch(r"https://[^\s/]+(/\S*)?", issuer) or not subject:
+                reader.fail(
+                    FEDERATED,
+                    f"entry {index} ({text!r}) needs an https issuer and a subject",
+                    _FEDERATED_ALLOWED,
+                )
+                continue
+        elif not _GITHUB_SUBJECT.fullmatch(text):
+            reader.fail(
+                FEDERATED,
+                f"entry {index} ({text!r}) is not a GitHub Actions subject"
+                + (" (subjects are exact; * is not a wildcard)" if "*" in text else ""),
+                _FEDERATED_ALLOWED,
+            )
+            continue
+        if "*" in subject:
+            reader.fail(
+                FEDERATED,
+                f"entry {index}: subjects are exact; * is not a wildcard",
+                _FEDERATED_ALLOWED,
+            )
+            continue
+        if (
+            issuer == GITHUB_ACTIONS_ISSUER
+            and subject.endswith(":pull_request")
+            and not allow_pull_requests
+        ):
+            reader.fail(
+                FEDERATED,
+                f"entry {index} ({subject}) trusts every pull request's workflow: any pull "
+                "request could run as an Exchange administrator of this tenant",
+                "an environment with required reviewers or a protected branch; or set "
+                "exo-cba:allowPullRequestFederation true to accept the risk",
+            )
+            continue
+        credential = FederatedCredential(
+            _credential_name(issuer, subject), issuer, subject, audiences
+        )
+        if any((c.issuer, c.subject) == (issuer, subject) for c in found):
+            reader.fail(
+                FEDERATED,
+                f"entry {index} repeats issuer {issuer} and subject {subject}",
+                _FEDERATED_ALLOWED,
+            )
+            continue
+        found.append(credential)
+    if len(found) > MAX_FEDERATED_CREDENTIALS:
+        reader.fail(
+            FEDERATED,
+            f"{len(found)} credentials; Entra accepts at most {MAX_FEDERATED_CREDENTIALS} per app",
+            _FEDERATED_ALLOWED,
+        )
+    return tuple(found)
 
 
 def _thumbprint_list(reader: _Reader, name: str) -> tuple[str, ...]:
@@ -544,6 +687,9 @@ def load_settings(
 
     owners = _guid_list(reader, "owners")
     adopted = _thumbprint_list(reader, "adoptedCertificates")
+    identities = _managed_identities(reader)
+    allow_pull_requests = reader.boolean("allowPullRequestFederation", False)
+    federated = _federated_credentials(reader, cloud, allow_pull_requests)
 
     validity_days = reader.integer(
         "certificate.validityDays",
@@ -609,6 +755,9 @@ def load_settings(
         tenant_id=tenant_id,
         cloud=cloud,
         adopted_certificates=adopted,
+        managed_identities=identities,
+        federated_credentials=federated,
+        allow_pull_request_federation=allow_pull_requests,
         public_certificates=public_certificates,
         warnings=tuple(warnings),
     )

@@ -80,3 +80,18 @@ GLOBAL_ADMINISTRATOR_TEMPLATE_ID = "62e90394-69f5-4237-9190-012177145e10"
 
 ROLES_BY_TEMPLATE_ID = {role.template_id: role for role in EXCHANGE_APP_ONLY_ROLES}
 ROLES_BY_NAME = {role.name.casefold(): role for role in EXCHANGE_APP_ONLY_ROLES}
+
+
+# GitHub Actions' OIDC issuer; the `sub` claim forms repo:OWNER/REPO:environment:NAME,
+# :ref:refs/heads/BRANCH, :ref:refs/tags/TAG and :pull_request. Source: GitHub Docs,
+# "About security hardening with OpenID Connect" (example subject claims).
+GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com"
+
+# Entra accepts at most 20 federated identity credentials per application. Source:
+# Microsoft Graph, "Create federatedIdentityCredential" ("Maximum of 20 objects can
+# be added to an application").
+MAX_FEDERATED_CREDENTIALS = 20
+
+# servicePrincipalType of a managed identity's service principal. Source: Microsoft
+# Graph servicePrincipal resource type, servicePrincipalType.
+MANAGED_IDENTITY_TYPE = "ManagedIdentity"

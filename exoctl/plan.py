@@ -14,6 +14,7 @@ from typing import Any
 
 import pulumi
 
+from components.wellknown import MANAGED_IDENTITY_TYPE
 from exoctl import engine
 from exoctl.errors import ExoctlError
 from exoctl.stackfiles import load_stack_config
@@ -57,6 +58,17 @@ class PlanMocks(pulumi.runtime.Mocks):
                         "authenticationType": "Managed",
                     }
                 ]
+            }
+        if invoked == "azuread:index/getServicePrincipal:getServicePrincipal" and args.args.get(
+            "objectId"
+        ):
+            # A managed identity named in config: offline, taken at its word; `pulumi
+            # preview` reads the directory and refuses one that is not.
+            return {
+                "objectId": args.args["objectId"],
+                "clientId": engine.COMPUTED,
+                "type": MANAGED_IDENTITY_TYPE,
+                "displayName": engine.COMPUTED,
             }
         if invoked == "azuread:index/getServicePrincipal:getServicePrincipal":
             return {

@@ -35,6 +35,7 @@ from components.wellknown import (  # noqa: E402
     EXCHANGE_MANAGE_AS_APP_ROLE_ID,
     EXCHANGE_ONLINE_APP_ID,
     FIRST_PARTY_APP_IDS,
+    GITHUB_ACTIONS_ISSUER,
     GLOBAL_ADMINISTRATOR_TEMPLATE_ID,
     MICROSOFT_GRAPH_APP_ID,
     SECURITY_COMPLIANCE_APP_ID,
@@ -58,6 +59,9 @@ DIRECTORY_ROLE_ASSIGNMENT = f"{AZUREAD}directoryRoleAssignment:DirectoryRoleAssi
 DIRECTORY_ROLE_MEMBER = f"{AZUREAD}directoryRoleMember:DirectoryRoleMember"
 DIRECTORY_ROLE_ELIGIBILITY = (
     f"{AZUREAD}directoryRoleEligibilityScheduleRequest:DirectoryRoleEligibilityScheduleRequest"
+)
+FEDERATED_CREDENTIAL = (
+    f"{AZUREAD}applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
 )
 TLS_PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
 TLS_SELF_SIGNED_CERT = "tls:index/selfSignedCert:SelfSignedCert"
@@ -121,7 +125,7 @@ def validate_exchange_roles_only(args: ResourceValidationArgs, report: ReportVio
         args, "allowGlobalAdministrator", False
     ):
         report(
-            f"{args.name}: Global Administrator gives this certificate the whole tenant. Use "
+            f"{args.name}: Global Administrator gives this principal the whole tenant. Use "
             "Exchange Administrator, or set allowGlobalAdministrator in the policy config."
         )
 
@@ -322,6 +326,33 @@ def validate_exchange_permission_only(
         )
 
 
+# ------------------------------------------------------------------ federation
+
+
+def validate_federation_subjects(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != FEDERATED_CREDENTIAL:
+        return
+    issuer = str(args.props.get("issuer", ""))
+    subject = str(args.props.get("subject", ""))
+    if not issuer.startswith("https://"):
+        report(f"{args.name}: issuer {issuer!r} is not an https URL. Trust only an OIDC issuer.")
+    if "*" in subject:
+        report(
+            f"{args.name}: subject {subject!r} has a '*', which Entra matches literally. Name "
+            "the exact subject (an environment, a branch or a tag)."
+        )
+    if (
+        issuer == GITHUB_ACTIONS_ISSUER
+        and subject.endswith(":pull_request")
+        and not _config(args, "allowPullRequests", False)
+    ):
+        report(
+            f"{args.name}: subject {subject} lets any pull request's workflow act as this "
+            "tenant's Exchange administrator. Trust an environment with required reviewers "
+            "(repo:OWNER/REPO:environment:NAME), or set allowPullRequests in the policy config."
+        )
+
+
 # ------------------------------------------------------------------ the policies
 
 
@@ -389,5 +420,12 @@ POLICIES: list[ResourceValidationPolicy] = [
             "allowMicrosoftGraph": {"type": "boolean", "default": False},
             "allowFullAccessAsApp": {"type": "boolean", "default": False},
         },
+    ),
+    _policy(
+        "federation-subjects",
+        "Federated credentials trust exact subjects of https issuers; no GitHub pull_request "
+        "subject unless allowed.",
+        validate_federation_subjects,
+        {"allowPullRequests": {"type": "boolean", "default": False}},
     ),
 ]

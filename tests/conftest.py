@@ -170,6 +170,8 @@ class EntraMocks(pulumi.runtime.Mocks):
     )
     registered: set[tuple[str, str]] = field(default_factory=set)
     initial_domain: str = INITIAL_DOMAIN
+    # Service principals looked up by object id: object id -> (client id, type, name).
+    principals: dict[str, tuple[str, str, str]] = field(default_factory=dict)
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         inputs = engine.reveal(dict(args.inputs))
@@ -287,6 +289,20 @@ class EntraMocks(pulumi.runtime.Mocks):
             if args.args.get("onlyInitial"):
                 domains = [d for d in domains if d["initial"]]
             return {"domains": domains}
+        if args.token == "azuread:index/getServicePrincipal:getServicePrincipal" and args.args.get(
+            "objectId"
+        ):
+            object_id = args.args["objectId"]
+            if object_id not in self.principals:
+                # Graph: Request_ResourceNotFound for an unknown object id.
+                return {}, [("objectId", f"service principal with object ID {object_id} not found")]
+            client_id, kind, display_name = self.principals[object_id]
+            return {
+                "objectId": object_id,
+                "clientId": client_id,
+                "type": kind,
+                "displayName": display_name,
+            }
         if args.token == "azuread:index/getServicePrincipal:getServicePrincipal":
             client_id = args.args.get("clientId")
             if client_id not in TENANT_SERVICE_PRINCIPALS:

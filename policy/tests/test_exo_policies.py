@@ -44,9 +44,9 @@ def violations(validate, resource_type: str, props: dict, config: dict | None = 
 
 
 def test_every_policy_is_mandatory_and_named() -> None:
-    assert len(p.POLICIES) == 7
+    assert len(p.POLICIES) == 8
     assert {policy.enforcement_level for policy in p.POLICIES} == {EnforcementLevel.MANDATORY}
-    assert len({policy.name for policy in p.POLICIES}) == 7
+    assert len({policy.name for policy in p.POLICIES}) == 8
 
 
 @pytest.mark.parametrize(
@@ -325,7 +325,7 @@ def test_this_stacks_own_resources_pass_every_policy(monkeypatch, environment) -
             found = violations(policy.validate, resource.type, props)
             assert found == [], f"{policy.name} on {resource.name}: {found}"
             checked += 1
-    assert checked == 7 * len(run.resources) and len(run.resources) >= 10
+    assert checked == len(p.POLICIES) * len(run.resources) and len(run.resources) >= 10
 
 
 def test_a_pack_directory_the_cli_can_load() -> None:
@@ -362,3 +362,49 @@ def test_the_government_security_and_compliance_permission_is_only_that_one() ->
     )
     assert "on the Security & Compliance resource is not the permission" in message
     assert "as type Role" in message
+
+
+GITHUB = "https://token.actions.githubusercontent.com"
+
+
+@pytest.mark.parametrize(
+    ("props", "config", "fragment"),
+    [
+        ({"issuer": GITHUB, "subject": "repo:c/exo:pull_request"}, {}, "any pull request"),
+        (
+            {"issuer": GITHUB, "subject": "repo:c/exo:pull_request"},
+            {"allowPullRequests": True},
+            None,
+        ),
+        ({"issuer": GITHUB, "subject": "repo:c/exo:ref:refs/heads/*"}, {}, "matches literally"),
+        ({"issuer": "http://idp.example", "subject": "x"}, {}, "not an https URL"),
+        ({"issuer": GITHUB, "subject": "repo:c/exo:environment:prod"}, {}, None),
+    ],
+)
+def test_federation_subjects(props, config, fragment) -> None:
+    found = violations(p.validate_federation_subjects, p.FEDERATED_CREDENTIAL, props, config)
+    if fragment is None:
+        assert found == []
+    else:
+        (message,) = found
+        assert fragment in message
+
+
+def test_managed_identity_grants_are_checked_like_the_apps(monkeypatch) -> None:
+    from tests.components.test_managed_identity import ROLE, with_identities
+    from tests.conftest import MOCK_CLOCK, rfc3339
+
+    monkeypatch.setenv("EXO_CBA_NOW", rfc3339(MOCK_CLOCK))
+    run, _ = with_identities(
+        roles=json.dumps(["Global Administrator"]), allowGlobalAdministrator="true"
+    )
+    from exoctl.engine import reveal
+
+    flagged = [
+        message
+        for resource in run.by_type(ROLE)
+        if resource.name.startswith("exo-mi-")
+        for message in violations(p.validate_exchange_roles_only, ROLE, reveal(resource.inputs))
+    ]
+    assert len(flagged) == 2
+    assert all(m.startswith(f"{NAME}: Global Administrator gives this principal") for m in flagged)

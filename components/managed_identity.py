@@ -1,0 +1,70 @@
+"""ManagedIdentityAccess: Exchange app-only rights for an Azure managed identity.
+
+The identity's service principal belongs to Azure: it is looked up, never declared
+(a destroy must not delete it). The component declares exactly the two grants the
+stack's own app gets: Exchange.ManageAsApp on the tenant's Office 365 Exchange
+Online service principal, and each of the stack's directory roles, tenant-wide.
+A managed identity signs in only to its own tenant, so this works for identities
+in the Exchange organization's tenant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_azuread as azuread
+
+from components.exchange_app import TENANT_WIDE_SCOPE, role_slug
+from components.wellknown import (
+    EXCHANGE_MANAGE_AS_APP_ROLE_ID,
+    EXCHANGE_ONLINE_APP_ID,
+    DirectoryRole,
+)
+
+
+@dataclass
+class ManagedIdentityAccessArgs:
+    object_id: str
+    """The identity's service principal object id."""
+    roles: Sequence[DirectoryRole]
+
+
+def identity_resource_name(object_id: str) -> str:
+    return f"exo-mi-{object_id}"
+
+
+class ManagedIdentityAccess(pulumi.ComponentResource):
+    exchange_consent: azuread.AppRoleAssignment
+    role_assignments: dict[str, azuread.DirectoryRoleAssignment]
+
+    def __init__(
+        self,
+        name: str,
+        args: ManagedIdentityAccessArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("exo:index:ManagedIdentityAccess", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        exchange_online = azuread.get_service_principal_output(
+            client_id=EXCHANGE_ONLINE_APP_ID, opts=pulumi.InvokeOutputOptions(parent=self)
+        )
+        self.exchange_consent = azuread.AppRoleAssignment(
+            f"{name}-exchange-consent",
+            app_role_id=EXCHANGE_MANAGE_AS_APP_ROLE_ID,
+            principal_object_id=args.object_id,
+            resource_object_id=exchange_online.object_id,
+            opts=child,
+        )
+        self.role_assignments = {
+            role.template_id: azuread.DirectoryRoleAssignment(
+                f"{name}-role-{role_slug(role)}",
+                role_id=role.template_id,
+                principal_object_id=args.object_id,
+                directory_scope_id=TENANT_WIDE_SCOPE,
+                opts=child,
+            )
+            for role in args.roles
+        }
+        self.register_outputs({"objectId": args.object_id})
