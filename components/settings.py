@@ -311,7 +311,10 @@ _FEDERATED_ALLOWED = (
     f"once, at most {MAX_FEDERATED_CREDENTIALS}"
 )
 _GITHUB_SUBJECT = re.compile(
-    r"repo:(?P<repo>[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+):"
+    # GitHub's immutable subject form qualifies both names with numeric ids:
+    # repo:OWNER@ID/REPO@ID:environment:NAME (read yours with
+    # `gh api repos/OWNER/REPO/actions/oidc/customization/sub`).
+    r"repo:(?P<repo>[A-Za-z0-9_.-]+(?:@\d+)?/[A-Za-z0-9_.-]+(?:@\d+)?):"
     r"(?P<kind>environment:(?P<env>[^:*]+)|ref:refs/(?P<ref>heads|tags)/(?P<name>[^*]+)|pull_request)"
 )
 

@@ -74,6 +74,17 @@ class Tenant:
 
 
 @dataclass
+class Identity:
+    """A managed identity granted Exchange access by hand, to adopt too."""
+
+    object_id: str
+    user_assigned: bool
+    display_name: str
+    app_role_assignments: list[dict[str, Any]]
+    role_assignments: list[dict[str, Any]]
+
+
+@dataclass
 class Adoption:
     stack: str
     config: dict[str, Any]
@@ -183,6 +194,86 @@ def read_tenant(graph: Graph, app_id: str, tenant_id: str | None, cloud: Cloud) 
     )
 
 
+def read_identity(graph: Graph, object_id: str, user_assigned: bool) -> Identity:
+    sp = _get(
+        graph,
+        f"servicePrincipals/{object_id}?$select=id,appId,displayName,servicePrincipalType",
+        f"no service principal with object id {object_id}",
+    )
+    if sp.get("servicePrincipalType") != "ManagedIdentity":
+        raise AdoptRefused(
+            f"{object_id} ({sp.get('displayName')}) is of type {sp.get('servicePrincipalType')}, "
+            "not a managed identity"
+        )
+    principal = f"$filter=principalId eq '{object_id}'"
+    return Identity(
+        object_id=object_id,
+        user_assigned=user_assigned,
+        display_name=str(sp.get("displayName") or ""),
+        app_role_assignments=_list(graph, f"servicePrincipals/{object_id}/appRoleAssignments"),
+        role_assignments=_list(graph, f"roleManagement/directory/roleAssignments?{principal}"),
+    )
+
+
+def _adopt_identity(
+    identity: Identity,
+    exchange_sp_id: str,
+    roles: list[DirectoryRole],
+    plan: Adoption,
+) -> list[dict[str, Any]]:
+    """Import entries for a managed identity's existing grants, at the program's URNs."""
+    from components.managed_identity import identity_resource_name
+
+    name = identity_resource_name(identity.object_id)
+    entries: list[dict[str, Any]] = [
+        {"type": "exo:index:ManagedIdentityAccess", "name": name, "component": True}
+    ]
+    label = f"managed identity {identity.display_name or identity.object_id}"
+    consent = next(
+        (
+            a
+            for a in identity.app_role_assignments
+            if a.get("resourceId") == exchange_sp_id
+            and str(a.get("appRoleId", "")).lower() == EXCHANGE_MANAGE_AS_APP_ROLE_ID
+        ),
+        None,
+    )
+    if consent is not None:
+        entries.append(
+            {
+                **_consent_entry("exchange-consent", exchange_sp_id, consent),
+                "name": f"{name}-exchange-consent",
+                "parent": name,
+            }
+        )
+    else:
+        plan.first_preview.append(f"{label} will be granted Exchange.ManageAsApp")
+    held = {
+        str(a.get("roleDefinitionId", "")).lower(): a
+        for a in identity.role_assignments
+        if (a.get("directoryScopeId") or TENANT_WIDE) == TENANT_WIDE
+    }
+    for role in roles:
+        assignment = held.pop(role.template_id, None)
+        if assignment is None:
+            plan.first_preview.append(f"{label} will be assigned {role.name}")
+            continue
+        entries.append(
+            {
+                "type": DIRECTORY_ROLE_ASSIGNMENT,
+                "name": f"{name}-role-{_role_slug(role)}",
+                "id": assignment["id"],
+                "parent": name,
+            }
+        )
+    for template in sorted(held):
+        plan.unmanaged.append(
+            f"{label} holds directory role {template} outside exo-cba:roles: it is not imported; "
+            "`exoctl audit` reports it"
+        )
+    return entries
+
+
 def _role_slug(role: DirectoryRole) -> str:
     from components.exchange_app import role_slug
 
@@ -242,7 +333,13 @@ def _permissions(tenant: Tenant, plan: Adoption, wanted: set[tuple[str, str]]) -
         )
 
 
-def plan_adoption(tenant: Tenant, stack: str, cloud: Cloud, now: dt.datetime) -> Adoption:
+def plan_adoption(
+    tenant: Tenant,
+    stack: str,
+    cloud: Cloud,
+    now: dt.datetime,
+    identities: list[Identity] | None = None,
+) -> Adoption:
     from components.exchange_app import NOTES
     from components.rotation import generation_name, window_start
     from components.settings import DEFAULT_ROTATION_DAYS
@@ -334,6 +431,9 @@ def plan_adoption(tenant: Tenant, stack: str, cloud: Cloud, now: dt.datetime) ->
         "assignments, as the program declares them"
     )
 
+    for identity in identities or []:
+        entries += _adopt_identity(identity, tenant.exchange_sp_id, [r for r, _ in roles], plan)
+
     adopted = _certificates(tenant, plan)
     _secrets(tenant, plan)
 
@@ -348,6 +448,10 @@ def plan_adoption(tenant: Tenant, stack: str, cloud: Cloud, now: dt.datetime) ->
     elif tenant.domain_note:
         plan.unmanaged.append(tenant.domain_note)
     config["exo-cba:adoptedCertificates"] = adopted
+    for key, user_assigned in (("managedIdentities", False), ("userAssignedIdentities", True)):
+        chosen = [i.object_id for i in identities or [] if i.user_assigned == user_assigned]
+        if chosen:
+            config[f"exo-cba:{key}"] = chosen
     config["exo-cba:protect"] = True
     plan.config = config
     plan.import_file = {"nameTable": {}, "resources": entries}

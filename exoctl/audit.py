@@ -40,7 +40,7 @@ _THUMBPRINT_BYTES = 20  # SHA-1
 @dataclass
 class Finding:
     category: str
-    object: str  # "application" | "servicePrincipal"
+    object: str  # "application" | "servicePrincipal" | "managedIdentity"
     id: str
     detail: str
     fix: str
@@ -65,6 +65,8 @@ class Expected:
     """(issuer, subject) of federated credentials the stack declares."""
     adopted: set[str] = field(default_factory=set)
     """Thumbprints of hand-made certificates `exoctl adopt` recorded."""
+    managed_identities: set[str] = field(default_factory=set)
+    """Object ids of the managed identities the stack grants Exchange access."""
 
 
 def thumbprint_of(credential: dict[str, Any]) -> str:
@@ -184,30 +186,40 @@ def _permissions(audit: _Audit, app: dict, expected: Expected) -> None:
             )
 
 
-def _consents(graph: Graph, audit: _Audit, sp_id: str, expected: Expected) -> None:
+def _consents(
+    graph: Graph,
+    audit: _Audit,
+    principal_id: str,
+    consents: set[tuple[str, str]],
+    kind: str = "servicePrincipal",
+) -> None:
     resources = {}
-    for resource_app, _ in expected.consents:
+    for resource_app, _ in consents:
         found = graph.get(f"servicePrincipals(appId='{resource_app}')?$select=id")
         resources[found["id"]] = resource_app
-    wanted = {
-        (sp, role) for sp, app in resources.items() for a, role in expected.consents if a == app
-    }
-    for assignment in graph.list(f"servicePrincipals/{sp_id}/appRoleAssignments"):
+    wanted = {(sp, role) for sp, app in resources.items() for a, role in consents if a == app}
+    for assignment in graph.list(f"servicePrincipals/{principal_id}/appRoleAssignments"):
         key = (assignment.get("resourceId"), str(assignment.get("appRoleId", "")).lower())
         if key in wanted:
             continue
         audit.add(
             "extra_app_role_assignment",
-            "servicePrincipal",
-            sp_id,
+            kind,
+            principal_id,
             f"consented app role {assignment.get('appRoleId')} on "
             f"{assignment.get('resourceDisplayName') or assignment.get('resourceId')}",
             "revoke the admin consent (Enterprise applications > Permissions)",
         )
 
 
-def _roles(graph: Graph, audit: _Audit, sp_id: str, expected: Expected) -> None:
-    principal = f"$filter=principalId eq '{sp_id}'"
+def _roles(
+    graph: Graph,
+    audit: _Audit,
+    principal_id: str,
+    expected: Expected,
+    kind: str = "servicePrincipal",
+) -> None:
+    principal = f"$filter=principalId eq '{principal_id}'"
     for assignment in graph.list(f"roleManagement/directory/roleAssignments?{principal}"):
         role = str(assignment.get("roleDefinitionId", "")).lower()
         scope = assignment.get("directoryScopeId") or TENANT_WIDE
@@ -216,8 +228,8 @@ def _roles(graph: Graph, audit: _Audit, sp_id: str, expected: Expected) -> None:
         where = "tenant-wide" if scope == TENANT_WIDE else f"at scope {scope}"
         audit.add(
             "extra_directory_role",
-            "servicePrincipal",
-            sp_id,
+            kind,
+            principal_id,
             f"directory role {_role_name(role)} {where} is not in exo-cba:roles"
             if scope == TENANT_WIDE
             else f"directory role {_role_name(role)} {where}: exo-cba:roles are tenant-wide",
@@ -292,7 +304,7 @@ def audit(graph: Graph, expected: Expected) -> tuple[list[Finding], list[str]]:
     with result.section("federated credentials"):
         _federated(graph, result, app["id"], expected)
     with result.section("consents"):
-        _consents(graph, result, sp["id"], expected)
+        _consents(graph, result, sp["id"], expected.consents)
     with result.section("delegated grants"):
         _delegated(graph, result, sp["id"])
     with result.section("directory roles"):
@@ -302,6 +314,12 @@ def audit(graph: Graph, expected: Expected) -> tuple[list[Finding], list[str]]:
     for kind, object_id in (("application", app["id"]), ("servicePrincipal", sp["id"])):
         with result.section(f"{kind} owners"):
             _owners(graph, result, kind, object_id, expected)
+    manage_as_app = {(EXCHANGE_ONLINE_APP_ID, EXCHANGE_MANAGE_AS_APP_ROLE_ID)}
+    for identity in sorted(expected.managed_identities):
+        with result.section(f"managed identity {identity} consents"):
+            _consents(graph, result, identity, manage_as_app, "managedIdentity")
+        with result.section(f"managed identity {identity} roles"):
+            _roles(graph, result, identity, expected, "managedIdentity")
     return result.findings, result.errors
 
 

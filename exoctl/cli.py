@@ -178,7 +178,7 @@ def _drift_markdown(document: dict[str, Any]) -> str:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from exoctl import pfx, verify
+    from exoctl import verify
     from exoctl.errors import EXIT_VERIFY_FAILED
 
     explicit = (args.app_id, args.tenant_id, args.organization)
@@ -190,7 +190,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         )
     if args.stack and args.cloud:
         raise ExoctlError("--cloud is for explicit mode; with --stack the stack's cloud is used")
-    password = pfx.read_password(args.password_env)
+    source = _verify_source(args)
     roles = list(args.role or [])
     app_id, tenant_id, organization = explicit
     cloud = _cloud_option(args.cloud)
@@ -208,13 +208,14 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         )
         roles = roles or [r["templateId"] for r in outputs.get("roles") or []]
         cloud = _stack_cloud(outputs, args.stack)
+        if isinstance(source, verify.Federated):
+            source.declared = list(outputs.get("federatedCredentials") or [])
 
     result = verify.verify(
         app_id,
         tenant_id,
         organization,
-        args.pfx,
-        password,
+        source,
         roles,
         cloud=cloud,
         authority=args.authority,
@@ -229,6 +230,31 @@ def _cmd_verify(args: argparse.Namespace) -> int:
             print(f"{marks[step.status]}  {step.name}: {step.detail}")
         print("verified: Connect-ExchangeOnline will work" if result.ok else "not verified")
     return EXIT_OK if result.ok else EXIT_VERIFY_FAILED
+
+
+def _verify_source(args: argparse.Namespace) -> Any:
+    """The PFX, or a federated token from a file or a variable (exactly one)."""
+    from exoctl import pfx, verify
+
+    chosen = [x for x in (args.pfx, args.federated_token_file, args.federated_token_env) if x]
+    if len(chosen) != 1:
+        raise ExoctlError(
+            "verify needs one of --pfx FILE (with --password-env), --federated-token-file FILE "
+            "or --federated-token-env VAR"
+        )
+    if args.pfx:
+        if not args.password_env:
+            raise ExoctlError("--pfx needs --password-env VAR")
+        return verify.Certificate(args.pfx, pfx.read_password(args.password_env))
+    if args.federated_token_file:
+        path = args.federated_token_file
+        if not path.is_file():
+            raise ExoctlError(f"cannot read --federated-token-file {path}: no such file")
+        return verify.Federated(lambda: path.read_text(encoding="utf-8").strip())
+    variable = args.federated_token_env
+    if not os.environ.get(variable, "").strip():
+        raise ExoctlError(f"--federated-token-env {variable}: the variable is unset or empty")
+    return verify.Federated(lambda: os.environ[variable].strip())
 
 
 def _cloud_option(name: str | None) -> Cloud:
@@ -299,6 +325,8 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         owners=owners,
         consents=_expected_consents(cloud, outputs),
         adopted=adopted,
+        federated={(c["issuer"], c["subject"]) for c in outputs.get("federatedCredentials") or []},
+        managed_identities={i["objectId"].lower() for i in outputs.get("managedIdentities") or []},
     )
     findings: list[audit.Finding] | None = None
     errors: list[str] = []
@@ -359,7 +387,15 @@ def _cmd_adopt(args: argparse.Namespace) -> int:
             f"the tenant's initial domain {tenant.initial_domain} is not a {cloud.title} domain "
             f"(*{cloud.organization_suffix}); pass --cloud for the tenant's cloud"
         )
-    plan = adopt.plan_adoption(tenant, args.stack, cloud, current_time())
+    identities = [
+        adopt.read_identity(client, adopt.check_guid(object_id, flag), user_assigned)
+        for flag, user_assigned, values in (
+            ("--managed-identity", False, args.managed_identity or []),
+            ("--user-assigned-identity", True, args.user_assigned_identity or []),
+        )
+        for object_id in values
+    ]
+    plan = adopt.plan_adoption(tenant, args.stack, cloud, current_time(), identities)
     adopt.check_config(plan, args.project_dir)
     plan.commands = [
         f"pulumi stack init {args.stack}    # if the stack does not exist yet",
@@ -476,8 +512,19 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--app-id")
     check.add_argument("--tenant-id")
     check.add_argument("--organization", help="the tenant's .onmicrosoft.com domain")
-    check.add_argument("--pfx", type=Path, required=True, help="the PFX scripts use")
-    check.add_argument("--password-env", required=True, metavar="VAR")
+    check.add_argument("--pfx", type=Path, help="the PFX scripts use")
+    check.add_argument("--password-env", metavar="VAR", help="the PFX password's variable")
+    check.add_argument(
+        "--federated-token-file",
+        type=Path,
+        metavar="FILE",
+        help="sign in as a pipeline: its OIDC token in a file (as AZURE_FEDERATED_TOKEN_FILE)",
+    )
+    check.add_argument(
+        "--federated-token-env",
+        metavar="VAR",
+        help="the same, from an environment variable",
+    )
     check.add_argument(
         "--role", action="append", metavar="TEMPLATE_ID", help="expected in wids (repeatable)"
     )
@@ -523,6 +570,18 @@ def build_parser() -> argparse.ArgumentParser:
     adopting.add_argument("--graph-url", help="override the Microsoft Graph host of the cloud")
     adopting.add_argument(
         "--out", type=Path, metavar="FILE", help="the import file (default import-<stack>.json)"
+    )
+    adopting.add_argument(
+        "--managed-identity",
+        action="append",
+        metavar="OBJECT_ID",
+        help="a system-assigned managed identity granted Exchange access by hand (repeatable)",
+    )
+    adopting.add_argument(
+        "--user-assigned-identity",
+        action="append",
+        metavar="OBJECT_ID",
+        help="the same for a user-assigned managed identity (repeatable)",
     )
     adopting.add_argument("--force", action="store_true", help="replace existing files")
     adopting.add_argument("--json", action="store_true", help="machine-readable output")

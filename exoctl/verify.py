@@ -111,12 +111,30 @@ def _decode_claims(token: str) -> dict[str, Any]:
     return jwt.decode(token, options={"verify_signature": False})
 
 
+@dataclass
+class Certificate:
+    """Sign in as Connect-ExchangeOnline -CertificateFilePath does: the PFX."""
+
+    pfx: Path
+    password: bytes
+
+
+@dataclass
+class Federated:
+    """Sign in as a pipeline does: another issuer's OIDC token as the client assertion,
+    read fresh from a file or variable each time, as azure-identity's
+    WorkloadIdentityCredential reads AZURE_FEDERATED_TOKEN_FILE."""
+
+    read_assertion: Any  # Callable[[], str]
+    declared: list[dict[str, Any]] = field(default_factory=list)
+    """The stack's federatedCredentials output, to say which claim matched none."""
+
+
 def verify(
     app_id: str,
     tenant_id: str,
     organization: str,
-    pfx: Path,
-    password: bytes,
+    source: Certificate | Federated,
     expected_roles: list[str],
     cloud: Cloud = PUBLIC,
     authority: str | None = None,
@@ -125,50 +143,20 @@ def verify(
 ) -> Verification:
     """`authority` and `exchange_url` override the cloud's sign-in and Exchange hosts;
     the token is always asked for the cloud's Exchange resource, as the module does."""
-    import msal
     import requests
 
     result = Verification(app_id, tenant_id, organization)
-    certificate = load_pfx_certificate(pfx, password)
-    if certificate is None:
-        return _token_failed(
-            result,
-            f"cannot open {pfx}: the PFX password is wrong or the file is not a PFX; check the "
-            "variable named by --password-env",
-        )
-
-    from components.certs import certificate_thumbprint
-
-    print_thumbprint = certificate_thumbprint(certificate)
     authority = (authority or cloud.authority).rstrip("/")
     exchange_url = (exchange_url or cloud.exchange_url).rstrip("/")
     scope = f"{cloud.exchange_url}/.default"
-    known_authorities = {urlparse(c.authority).hostname for c in CLOUDS}
-    default_authority = urlparse(authority).hostname in known_authorities
-    try:
-        app = msal.ConfidentialClientApplication(
-            app_id,
-            authority=f"{authority}/{tenant_id}",
-            client_credential={"private_key_pfx_path": str(pfx), "passphrase": password.decode()},
-            # MSAL knows Microsoft's sign-in hosts, the sovereign ones included; any
-            # other authority (a stand-in, a proxy) describes itself.
-            instance_discovery=default_authority,
-            timeout=TIMEOUT_SECONDS,
-        )
-        response = app.acquire_token_for_client(scopes=[scope])
-    except requests.RequestException as error:
-        return _token_failed(result, f"network: cannot reach {authority}: {_network_reason(error)}")
-    except ValueError as error:  # MSAL's own refusal, e.g. an authority it cannot use
-        return _token_failed(result, f"MSAL refused the request: {error}")
-    if "access_token" not in response:
-        return _token_failed(result, _aadsts_message(response))
-    result.add(
-        "token",
-        "pass",
-        f"app-only token for {scope} issued for certificate {print_thumbprint}",
-    )
+    if isinstance(source, Certificate):
+        token = _token_with_certificate(result, app_id, tenant_id, source, authority, scope)
+    else:
+        token = _token_with_federation(result, app_id, tenant_id, source, authority, scope)
+    if token is None:
+        return result
 
-    claims = _decode_claims(response["access_token"])
+    claims = _decode_claims(token)
     roles = claims.get("roles") or []
     if MANAGE_AS_APP not in roles:
         result.add(
@@ -181,8 +169,141 @@ def verify(
         result.add("exchange", "skipped", "the token lacks Exchange.ManageAsApp")
         return result
     _check_wids(result, claims, expected_roles)
-    _invoke(result, requests, response["access_token"], exchange_url, organization, cmdlet)
+    _invoke(result, requests, token, exchange_url, organization, cmdlet)
     return result
+
+
+def _token_with_certificate(
+    result: Verification,
+    app_id: str,
+    tenant_id: str,
+    source: Certificate,
+    authority: str,
+    scope: str,
+) -> str | None:
+    import msal
+    import requests
+
+    certificate = load_pfx_certificate(source.pfx, source.password)
+    if certificate is None:
+        _token_failed(
+            result,
+            f"cannot open {source.pfx}: the PFX password is wrong or the file is not a PFX; "
+            "check the variable named by --password-env",
+        )
+        return None
+
+    from components.certs import certificate_thumbprint
+
+    known_authorities = {urlparse(c.authority).hostname for c in CLOUDS}
+    try:
+        app = msal.ConfidentialClientApplication(
+            app_id,
+            authority=f"{authority}/{tenant_id}",
+            client_credential={
+                "private_key_pfx_path": str(source.pfx),
+                "passphrase": source.password.decode(),
+            },
+            # MSAL knows Microsoft's sign-in hosts, the sovereign ones included; any
+            # other authority (a stand-in, a proxy) describes itself.
+            instance_discovery=urlparse(authority).hostname in known_authorities,
+            timeout=TIMEOUT_SECONDS,
+        )
+        response = app.acquire_token_for_client(scopes=[scope])
+    except requests.RequestException as error:
+        _token_failed(result, f"network: cannot reach {authority}: {_network_reason(error)}")
+        return None
+    except ValueError as error:  # MSAL's own refusal, e.g. an authority it cannot use
+        _token_failed(result, f"MSAL refused the request: {error}")
+        return None
+    if "access_token" not in response:
+        _token_failed(result, _aadsts_message(response))
+        return None
+    result.add(
+        "token",
+        "pass",
+        f"app-only token for {scope} issued for certificate {certificate_thumbprint(certificate)}",
+    )
+    return response["access_token"]
+
+
+def _token_with_federation(
+    result: Verification,
+    app_id: str,
+    tenant_id: str,
+    source: Federated,
+    authority: str,
+    scope: str,
+) -> str | None:
+    from azure.core.exceptions import ClientAuthenticationError, ServiceRequestError
+    from azure.identity import ClientAssertionCredential
+
+    try:
+        assertion = source.read_assertion()
+    except OSError as error:
+        _token_failed(result, f"cannot read the federated token: {error.strerror or error}")
+        return None
+    credential = ClientAssertionCredential(
+        tenant_id, app_id, source.read_assertion, authority=authority
+    )
+    try:
+        token = credential.get_token(scope).token
+    except ClientAuthenticationError as error:
+        _token_failed(result, _federation_message(str(error), assertion, source.declared))
+        return None
+    except ServiceRequestError as error:
+        _token_failed(result, f"network: cannot reach {authority}: {_network_reason(error)}")
+        return None
+    claims = _decode_claims(assertion)
+    result.add(
+        "token",
+        "pass",
+        f"app-only token for {scope} issued for the federated token of {claims.get('iss')} "
+        f"(subject {claims.get('sub')})",
+    )
+    return token
+
+
+_FEDERATION_CODES = {
+    "AADSTS700211": "issuer",
+    "AADSTS700212": "audience",
+    "AADSTS700213": "subject",
+}
+
+
+def _federation_message(text: str, assertion: str, declared: list[dict[str, Any]]) -> str:
+    """Which of issuer, audience or subject matched no federated credential."""
+    claims = _decode_claims(assertion)
+    audience = claims.get("aud")
+    presented = {
+        "issuer": str(claims.get("iss")),
+        "subject": str(claims.get("sub")),
+        "audience": ", ".join(audience) if isinstance(audience, list) else str(audience),
+    }
+    for code, part in _FEDERATION_CODES.items():
+        if code in text:
+            known = sorted(
+                {
+                    str(value)
+                    for credential in declared
+                    for value in (
+                        credential.get("audiences", [])
+                        if part == "audience"
+                        else [credential.get(part)]
+                    )
+                }
+            )
+            wanted = f"; the stack declares {', '.join(known)}" if known else ""
+            return (
+                f"the federated token's {part} {presented[part]!r} matches no federated "
+                f"credential on the app ({code}){wanted}: fix the pipeline's token or "
+                "exo-cba:federatedCredentials"
+            )
+    for code, help_text in _AADSTS_HELP.items():
+        if code in text:
+            return help_text
+    first = " ".join(text.split())[:300]
+    return f"Entra ID refused the federated token: {first}"
 
 
 def _check_wids(result: Verification, claims: dict[str, Any], expected_roles: list[str]) -> None:

@@ -98,6 +98,13 @@ def test_bad_credentials_are_refused_naming_the_key(entries, fragment) -> None:
     assert fragment in problem and "allowed: " in problem
 
 
+def test_githubs_immutable_subject_form_is_accepted() -> None:
+    subject = "repo:contoso@424944/exo-scripts@1329211848:environment:prod"
+    settings = load_settings({"federatedCredentials": json.dumps([subject])})
+    (credential,) = settings.federated_credentials
+    assert (credential.issuer, credential.subject) == (GITHUB, subject)
+
+
 def test_pull_requests_only_with_the_explicit_allowance() -> None:
     subject = "repo:contoso/exo-scripts:pull_request"
     settings = load_settings(

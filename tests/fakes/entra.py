@@ -62,6 +62,8 @@ class RegisteredApp:
     whichever URL the stand-in serves Exchange under."""
     directory_roles: set[str] = field(default_factory=set)
     """Template ids of assigned directory roles."""
+    federated: list[tuple[str, str, list[str]]] = field(default_factory=list)
+    """Federated identity credentials: (issuer, subject, audiences)."""
 
 
 class FakeMicrosoftCloud:
@@ -75,6 +77,8 @@ class FakeMicrosoftCloud:
         exchange_resource: str = EXCHANGE_AUDIENCE,
     ) -> None:
         self.tenant_id = tenant_id
+        self.issuer_ca: str | bool = True
+        """CA bundle to trust when fetching a federated issuer's keys."""
         self.exchange_resource = exchange_resource
         """The Exchange resource of the cloud this tenant lives in: the only audience
         tokens are issued for and Exchange accepts (outlook.office365.us in GCC High)."""
@@ -153,6 +157,8 @@ class FakeMicrosoftCloud:
             return self._error(400, "invalid_request", "AADSTS900144: client_assertion missing.")
         header = jwt.get_unverified_header(assertion)
         certificate = self._find_certificate(app, header)
+        if certificate is None and "x5t" not in header and "x5t#S256" not in header:
+            return self._federated(tenant, app, assertion, form)
         if certificate is None:
             used = header.get("x5t#S256") or header.get("x5t") or "none"
             return self._error(
@@ -187,6 +193,12 @@ class FakeMicrosoftCloud:
         if not certificate.not_valid_before_utc <= now < certificate.not_valid_after_utc:
             return self._error(401, "invalid_client", "AADSTS700027: the key has expired.")
 
+        return self._issue(tenant, app, form)
+
+    def _issue(
+        self, tenant: str, app: RegisteredApp, form: dict[str, str]
+    ) -> tuple[int, dict[str, Any]]:
+        client_id = app.client_id
         scope = form.get("scope", "")
         if not scope.endswith("/.default"):
             return self._error(400, "invalid_scope", "AADSTS1002012: scope must be /.default.")
@@ -223,6 +235,67 @@ class FakeMicrosoftCloud:
             "ext_expires_in": 3599,
             "access_token": token,
         }
+
+    def _federated(
+        self, tenant: str, app: RegisteredApp, assertion: str, form: dict[str, str]
+    ) -> tuple[int, dict[str, Any]]:
+        """Workload identity federation: the assertion is another issuer's token.
+
+        Like Entra: find credentials by issuer (AADSTS700211), check the signature
+        against the issuer's published keys, then the audience (AADSTS700212) and the
+        exact subject (AADSTS700213).
+        """
+        claims = jwt.decode(assertion, options={"verify_signature": False})
+        issuer, subject = claims.get("iss", ""), claims.get("sub", "")
+        candidates = [c for c in app.federated if c[0] == issuer]
+        if not candidates:
+            return self._error(
+                401,
+                "invalid_client",
+                "AADSTS700211: No matching federated identity record found for presented "
+                f"assertion issuer '{issuer}'.",
+            )
+        try:
+            import requests
+
+            configuration = requests.get(
+                f"{issuer}/.well-known/openid-configuration", verify=self.issuer_ca, timeout=10
+            ).json()
+            keys = requests.get(configuration["jwks_uri"], verify=self.issuer_ca, timeout=10).json()
+            jwk = next(
+                k for k in keys["keys"] if k["kid"] == jwt.get_unverified_header(assertion)["kid"]
+            )
+            public_key = jwt.algorithms.RSAAlgorithm.from_jwk(jwk)
+            jwt.decode(
+                assertion,
+                public_key,
+                algorithms=["RS256"],
+                options={"verify_aud": False, "require": ["exp", "iss", "sub", "aud"]},
+            )
+        except (jwt.PyJWTError, KeyError, StopIteration, OSError, ValueError) as error:
+            return self._error(
+                401,
+                "invalid_client",
+                f"AADSTS700024: Client assertion is not valid ({type(error).__name__}).",
+            )
+        audiences = claims.get("aud")
+        audiences = [audiences] if isinstance(audiences, str) else list(audiences or [])
+        if not [c for c in candidates if set(audiences) & set(c[2])]:
+            return self._error(
+                401,
+                "invalid_client",
+                "AADSTS700212: No matching federated identity record found for presented "
+                f"assertion audience '{', '.join(audiences)}'.",
+            )
+        if not [c for c in candidates if c[1] == subject]:
+            return self._error(
+                401,
+                "invalid_client",
+                "AADSTS700213: No matching federated identity record found for presented "
+                f"assertion subject '{subject}'. Please check your federated identity "
+                "credential Subject, Audience and Issuer against the presented assertion.",
+            )
+        return self._issue(tenant, app, form)
 
     @staticmethod
     def _find_certificate(app: RegisteredApp, header: dict[str, Any]) -> x509.Certificate | None:

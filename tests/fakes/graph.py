@@ -210,6 +210,14 @@ class FakeGraph:
         )
         directory = self.directory
 
+        by_id = re.fullmatch(r"servicePrincipals/([0-9a-f-]{36})", path)
+        if by_id:
+            found = next(
+                (sp for sp in directory.service_principals.values() if sp["id"] == by_id[1]), None
+            )
+            if found is None:
+                return self._error(404, "Request_ResourceNotFound", f"'{by_id[1]}' does not exist")
+            return 200, found
         key = re.fullmatch(r"(applications|servicePrincipals)\(appId='([^']+)'\)", path)
         if key:
             table = (

@@ -67,7 +67,7 @@ def live_stack():
 
 def test_up_verify_preview_destroy(live_stack, tmp_path: Path, monkeypatch) -> None:
     from exoctl import pfx
-    from exoctl.verify import verify
+    from exoctl.verify import Certificate, verify
 
     result = live_stack.up(on_output=print)
     assert result.summary.result == "succeeded"
@@ -85,8 +85,7 @@ def test_up_verify_preview_destroy(live_stack, tmp_path: Path, monkeypatch) -> N
             outputs["appId"],
             outputs["tenantId"],
             outputs["organization"],
-            path,
-            password.encode(),
+            Certificate(path, password.encode()),
             [role["templateId"] for role in outputs["roles"]],
         )
         if verification.ok or time.monotonic() > deadline:
