@@ -197,3 +197,21 @@ def test_a_setting_written_both_ways_names_both(project: Path) -> None:
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("exoctl: config error: exo-cba:certificate.keySize: is set twice")
     assert "exo-cba:certificate (pulumi config set --path)" in line
+
+
+def test_identities_and_pipelines_plan_offline(project: Path) -> None:
+    (project / "Pulumi.mi.yaml").write_text(
+        "config:\n  exo-cba:managedIdentities:\n    - 3f2504e0-4f89-41d3-9a0c-0305e82c3301\n"
+        "  exo-cba:federatedCredentials:\n    - repo:contoso/exo-scripts:environment:prod\n"
+    )
+    result = exoctl("--project-dir", str(project), "plan", "--stack", "mi", "--json")
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    names = {r["name"]: r for r in plan["resources"]}
+    component = "exo-mi-3f2504e0-4f89-41d3-9a0c-0305e82c3301"
+    assert names[component]["type"] == "exo:index:ManagedIdentityAccess"
+    assert names[f"{component}-exchange-consent"]["parent"] == component
+    (credential,) = [
+        r for r in plan["resources"] if r["type"].endswith("FederatedIdentityCredential")
+    ]
+    assert credential["inputs"]["subject"] == "repo:contoso/exo-scripts:environment:prod"
