@@ -9,23 +9,19 @@ consent only gives 403, a role only gives 401.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_azuread as azuread
 
+from components.grants import consent, directory_roles
 from components.wellknown import (
     EXCHANGE_MANAGE_AS_APP_ROLE_ID,
     EXCHANGE_ONLINE_APP_ID,
     SIGN_IN_AUDIENCE_SINGLE_TENANT,
     DirectoryRole,
 )
-
-# Directory role assignments at tenant scope; the provider stores "/" too, so
-# declaring it keeps refresh quiet.
-TENANT_WIDE_SCOPE = "/"
 
 NOTES = "Managed by Pulumi (exo-cba). Change it through the stack, not the portal."
 
@@ -50,11 +46,6 @@ def _role_access(
             azuread.ApplicationRequiredResourceAccessResourceAccessArgs(id=role_id, type="Role")
         ],
     )
-
-
-def role_slug(role: DirectoryRole) -> str:
-    """Stable resource-name suffix for a role, e.g. 'exchange-administrator'."""
-    return re.sub(r"[^a-z0-9]+", "-", role.name.lower()).strip("-")
 
 
 class ExchangeOnlineApp(pulumi.ComponentResource):
@@ -99,46 +90,26 @@ class ExchangeOnlineApp(pulumi.ComponentResource):
             opts=guarded,
         )
 
-        # Microsoft's own service principal: looked up, never declared, so that no
-        # destroy can delete it from the tenant (pulumi-azuread #2045).
-        exchange_online = azuread.get_service_principal_output(
-            client_id=EXCHANGE_ONLINE_APP_ID, opts=pulumi.InvokeOutputOptions(parent=self)
-        )
-
-        self.exchange_consent = azuread.AppRoleAssignment(
+        self.exchange_consent = consent(
             f"{name}-exchange-consent",
-            app_role_id=EXCHANGE_MANAGE_AS_APP_ROLE_ID,
-            principal_object_id=self.service_principal.object_id,
-            resource_object_id=exchange_online.object_id,
-            opts=pulumi.ResourceOptions(parent=self),
+            self,
+            self.service_principal.object_id,
+            EXCHANGE_ONLINE_APP_ID,
+            EXCHANGE_MANAGE_AS_APP_ROLE_ID,
         )
-
-        self.compliance_consent = None
-        if args.extra_permission:
-            resource_app_id, role_id = args.extra_permission
-            compliance = azuread.get_service_principal_output(
-                client_id=resource_app_id, opts=pulumi.InvokeOutputOptions(parent=self)
-            )
-            self.compliance_consent = azuread.AppRoleAssignment(
+        self.compliance_consent = (
+            consent(
                 f"{name}-compliance-consent",
-                app_role_id=role_id,
-                principal_object_id=self.service_principal.object_id,
-                resource_object_id=compliance.object_id,
-                opts=pulumi.ResourceOptions(parent=self),
+                self,
+                self.service_principal.object_id,
+                *args.extra_permission,
             )
-
-        # role_id takes the role *template* id: the activated role's object id makes
-        # every refresh propose a replacement (terraform-provider-azuread #1068).
-        self.role_assignments = {
-            role.template_id: azuread.DirectoryRoleAssignment(
-                f"{name}-role-{role_slug(role)}",
-                role_id=role.template_id,
-                principal_object_id=self.service_principal.object_id,
-                directory_scope_id=TENANT_WIDE_SCOPE,
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            for role in args.roles
-        }
+            if args.extra_permission
+            else None
+        )
+        self.role_assignments = directory_roles(
+            name, self, self.service_principal.object_id, args.roles
+        )
 
         self.client_id = self.application.client_id
         self.service_principal_object_id = self.service_principal.object_id

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_azuread as azuread
 
-from components.exchange_app import TENANT_WIDE_SCOPE, role_slug
+from components.grants import consent, directory_roles
 from components.wellknown import (
     EXCHANGE_MANAGE_AS_APP_ROLE_ID,
     EXCHANGE_ONLINE_APP_ID,
@@ -46,25 +46,12 @@ class ManagedIdentityAccess(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("exo:index:ManagedIdentityAccess", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        exchange_online = azuread.get_service_principal_output(
-            client_id=EXCHANGE_ONLINE_APP_ID, opts=pulumi.InvokeOutputOptions(parent=self)
-        )
-        self.exchange_consent = azuread.AppRoleAssignment(
+        self.exchange_consent = consent(
             f"{name}-exchange-consent",
-            app_role_id=EXCHANGE_MANAGE_AS_APP_ROLE_ID,
-            principal_object_id=args.object_id,
-            resource_object_id=exchange_online.object_id,
-            opts=child,
+            self,
+            args.object_id,
+            EXCHANGE_ONLINE_APP_ID,
+            EXCHANGE_MANAGE_AS_APP_ROLE_ID,
         )
-        self.role_assignments = {
-            role.template_id: azuread.DirectoryRoleAssignment(
-                f"{name}-role-{role_slug(role)}",
-                role_id=role.template_id,
-                principal_object_id=args.object_id,
-                directory_scope_id=TENANT_WIDE_SCOPE,
-                opts=child,
-            )
-            for role in args.roles
-        }
+        self.role_assignments = directory_roles(name, self, args.object_id, args.roles)
         self.register_outputs({"objectId": args.object_id})

@@ -275,7 +275,7 @@ def _adopt_identity(
 
 
 def _role_slug(role: DirectoryRole) -> str:
-    from components.exchange_app import role_slug
+    from components.grants import role_slug
 
     return role_slug(role)
 

@@ -110,6 +110,14 @@ class Recording:
             if prop not in step.properties:
                 step.properties.append(prop)
 
+    def diagnostic(self, diagnostic: dict[str, Any]) -> None:
+        """An engine diagnostic (event or digest entry): errors fail, warnings are noted."""
+        prefix = f"{diagnostic['urn']}: " if diagnostic.get("urn") else ""
+        if diagnostic.get("severity") == "error":
+            self.errors.append(prefix + clean(diagnostic.get("message")))
+        elif diagnostic.get("severity") == "warning":
+            self.warnings.append(prefix + clean(diagnostic.get("message")))
+
     def mention(self, urn: str) -> None:
         if urn and urn not in self.urns:
             self.urns.append(urn)
@@ -160,12 +168,7 @@ def from_events(events: Iterable[dict[str, Any]]) -> Recording:
                 "failed".replace("the  step", "the step")
             )
         elif "diagnosticEvent" in event:
-            diagnostic = event["diagnosticEvent"]
-            prefix = f"{diagnostic['urn']}: " if diagnostic.get("urn") else ""
-            if diagnostic.get("severity") == "error":
-                recording.errors.append(prefix + clean(diagnostic.get("message")))
-            elif diagnostic.get("severity") == "warning":
-                recording.warnings.append(prefix + clean(diagnostic.get("message")))
+            recording.diagnostic(event["diagnosticEvent"])
         elif "policyEvent" in event:
             policy = event["policyEvent"]
             recording.mention(policy.get("resourceUrn", ""))
@@ -277,11 +280,7 @@ def from_digest(document: dict[str, Any], refresh: bool | None) -> Recording:
         recording.add(step.get("urn", ""), op, refresh, _properties(step))
         itemized[op] += 1
     for diagnostic in document.get("diagnostics") or []:
-        prefix = f"{diagnostic['urn']}: " if diagnostic.get("urn") else ""
-        if diagnostic.get("severity") == "error":
-            recording.errors.append(prefix + clean(diagnostic.get("message")))
-        elif diagnostic.get("severity") == "warning":
-            recording.warnings.append(prefix + clean(diagnostic.get("message")))
+        recording.diagnostic(diagnostic)
     if document.get("maybeCorrupt"):
         recording.errors.append(
             "the digest reports that state may be corrupt (maybeCorrupt): run `pulumi "
