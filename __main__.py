@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pulumi
 
+from components.certs import stack_common_name
 from components.connect import (
     CONNECT_OUTPUTS,
     connect_lines,
@@ -43,7 +44,15 @@ identities = managed_identities(settings.managed_identities)
 
 ledger = None
 if not settings.bring_your_own:
-    ledger = plan_generations(previous_ledger(), now, settings.rotation_days)
+    ledger = plan_generations(
+        previous_ledger(),
+        now,
+        settings.rotation_days,
+        subject=settings.subject
+        if settings.subject_is_explicit
+        else stack_common_name(pulumi.get_stack(), settings.tenant_id),
+        legacy_subject=settings.subject,
+    )
 
 organization = settings.organization or initial_domain()
 

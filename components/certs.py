@@ -36,3 +36,18 @@ def not_after(pem: str | bytes) -> dt.datetime:
 def rfc3339(moment: dt.datetime) -> str:
     """The timestamp form Entra ID and pulumi-tls use: 2026-01-02T03:04:05Z."""
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# X.509 limits a CN to 64 characters (RFC 5280 ub-common-name).
+_CN_LIMIT = 64
+
+
+def stack_common_name(stack: str, tenant_id: str | None) -> str:
+    """The subject every generation of one stack shares, unique to the stack and tenant.
+
+    Scripts find the current certificate by this name (connectCommandStore,
+    connectCommandFolder) instead of pinning a thumbprint that changes at each rotation.
+    """
+    suffix = f" {tenant_id[:8]}" if tenant_id else ""
+    prefix = "exo-cba "
+    return f"{prefix}{stack[: _CN_LIMIT - len(prefix) - len(suffix)]}{suffix}"

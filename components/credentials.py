@@ -78,7 +78,7 @@ class CertificateCredentials(pulumi.ComponentResource):
                 f"{name}-{generation_name(generation)}",
                 AppCertificateArgs(
                     application_id=args.application_id,
-                    subject=args.subject,
+                    subject=args.ledger.subject_of(generation, args.subject),
                     key_size=args.key_size,
                     validity_days=args.validity_days,
                 ),

@@ -78,13 +78,24 @@ class Ledger:
     generations: tuple[dt.date, ...]
     active: dt.date
     rotation_days: int
+    subjects: tuple[tuple[dt.date, str], ...] = ()
+    """The certificate subject each generation was created with. A generation keeps
+    its subject for life: changing the subject scheme must never replace the
+    certificate scripts use. Ledgers written before subjects were recorded have none."""
+
+    def subject_of(self, generation: dt.date, legacy: str) -> str:
+        """The generation's recorded subject; `legacy` for one made before recording."""
+        return dict(self.subjects).get(generation, legacy)
 
     def to_output(self) -> dict[str, object]:
-        return {
+        output: dict[str, object] = {
             "rotationDays": self.rotation_days,
             "generations": [g.isoformat() for g in self.generations],
             "active": self.active.isoformat(),
         }
+        if self.subjects:
+            output["subjects"] = {g.isoformat(): subject for g, subject in self.subjects}
+        return output
 
     @classmethod
     def from_output(cls, value: object) -> Ledger | None:
@@ -102,22 +113,43 @@ class Ledger:
             generations = tuple(sorted(dt.date.fromisoformat(g) for g in value["generations"]))
             active = dt.date.fromisoformat(value["active"])
             rotation_days = int(value["rotationDays"])
+            subjects = tuple(
+                sorted(
+                    (dt.date.fromisoformat(g), str(subject))
+                    for g, subject in dict(value.get("subjects") or {}).items()
+                )
+            )
         except (KeyError, TypeError, ValueError) as error:
             raise ValueError(f"rotationLedger is malformed: {error}") from None
         if active not in generations:
             raise ValueError("rotationLedger: the active generation is not among generations")
-        return cls(generations, active, rotation_days)
+        return cls(generations, active, rotation_days, subjects)
 
 
-def plan_generations(previous: Ledger | None, now: dt.datetime, rotation_days: int) -> Ledger:
-    """The generations to declare in this run, given the last run's ledger."""
+def plan_generations(
+    previous: Ledger | None,
+    now: dt.datetime,
+    rotation_days: int,
+    subject: str = "",
+    legacy_subject: str = "",
+) -> Ledger:
+    """The generations to declare in this run, given the last run's ledger.
+
+    A new generation gets `subject`; one the previous ledger holds keeps its recorded
+    subject, or `legacy_subject` when the ledger predates recording subjects.
+    """
     window = window_start(now, rotation_days)
     if previous is None:
-        return Ledger((window,), window, rotation_days)
+        return Ledger((window,), window, rotation_days, _subjects([window], None, subject, ""))
     active = previous.active
     if window <= active:
         # Same window, or the clock moved back (EXO_CBA_NOW rehearsal): no change.
-        return Ledger(previous.generations, active, rotation_days)
+        return Ledger(
+            previous.generations,
+            active,
+            rotation_days,
+            _subjects(previous.generations, previous, subject, legacy_subject),
+        )
 
     keep = {window, active}
     older = [g for g in previous.generations if g < active]
@@ -129,7 +161,23 @@ def plan_generations(previous: Ledger | None, now: dt.datetime, rotation_days: i
         handover_deadline = active + dt.timedelta(days=previous.rotation_days)
         if window < handover_deadline + dt.timedelta(days=rotation_days):
             keep.add(predecessor)
-    return Ledger(tuple(sorted(keep)), window, rotation_days)
+    kept = tuple(sorted(keep))
+    return Ledger(kept, window, rotation_days, _subjects(kept, previous, subject, legacy_subject))
+
+
+def _subjects(
+    generations: tuple[dt.date, ...] | list[dt.date],
+    previous: Ledger | None,
+    subject: str,
+    legacy_subject: str,
+) -> tuple[tuple[dt.date, str], ...]:
+    if not subject:
+        return ()
+    known = previous.generations if previous else ()
+    return tuple(
+        (g, previous.subject_of(g, legacy_subject) if previous and g in known else subject)
+        for g in generations
+    )
 
 
 def generation_name(generation: dt.date) -> str:

@@ -146,7 +146,10 @@ class Settings:
     validity_days: int
     key_size: int
     subject: str
+    """certificate.subject, or for generations made before subjects were recorded, the
+    first 64 characters of displayName."""
     protect: bool = True
+    subject_is_explicit: bool = False
     rotation_days: int = DEFAULT_ROTATION_DAYS
     tenant_id: str | None = None
     cloud: Cloud = CLOUDS[0]
@@ -753,6 +756,7 @@ def load_settings(
         validity_days=validity_days,
         key_size=key_size,
         subject=subject,
+        subject_is_explicit=explicit_subject is not None,
         protect=protect,
         rotation_days=rotation_days,
         tenant_id=tenant_id,

@@ -31,6 +31,14 @@ def ledger(*generations: dt.date) -> dict:
     }
 
 
+def without_subjects(output: dict) -> dict:
+    return {k: v for k, v in output.items() if k != "subjects"}
+
+
+# The subject every generation of the `dev` stack in the mocks' tenant shares.
+STACK_CN = "exo-cba dev 72f988bf"
+
+
 def windows_back(count: int) -> dt.date:
     return THIS_WINDOW - dt.timedelta(days=R * count)
 
@@ -39,7 +47,8 @@ def test_first_deployment_declares_one_generation_named_by_its_window() -> None:
     run = run_stack()
     (generation,) = run.by_type(GENERATION)
     assert generation.name == f"exo-cert-{THIS_WINDOW:%Y%m%d}"
-    assert run.outputs["rotationLedger"] == ledger(THIS_WINDOW)
+    assert without_subjects(run.outputs["rotationLedger"]) == ledger(THIS_WINDOW)
+    assert run.outputs["rotationLedger"]["subjects"] == {THIS_WINDOW.isoformat(): STACK_CN}
     (only,) = run.outputs["certificates"]
     assert only["active"] is True
     assert only["thumbprint"] == run.outputs["certificateThumbprint"]
@@ -75,7 +84,7 @@ def test_crossing_a_boundary_adds_the_new_generation_and_retires_the_oldest() ->
 def test_a_run_inside_the_same_window_declares_exactly_the_ledger() -> None:
     previous = ledger(windows_back(2), windows_back(1), THIS_WINDOW)
     run = run_stack(mocks=EntraMocks(previous_outputs={"rotationLedger": previous}))
-    assert run.outputs["rotationLedger"] == previous
+    assert without_subjects(run.outputs["rotationLedger"]) == previous
     assert len(run.by_type(GENERATION)) == 3
 
 
@@ -178,3 +187,47 @@ def test_brought_certificates_none_of_which_is_valid_yet_are_refused_naming_the_
         "exo-cba:certificate.publicCertificates: none of the certificates is valid yet"
     )
     assert mocks.created == []
+
+
+# ---------------------------------------------------------------- one subject per stack
+
+CERT = "tls:index/selfSignedCert:SelfSignedCert"
+
+
+def subjects_by_generation(run) -> dict[str, str]:
+    return {
+        r.name.removesuffix("-cert").removeprefix("exo-cert-"): reveal(r.inputs)["subject"][
+            "commonName"
+        ]
+        for r in run.by_type(CERT)
+    }
+
+
+def test_generations_share_one_subject_unique_to_the_stack_and_tenant() -> None:
+    previous = {**ledger(windows_back(1)), "subjects": {windows_back(1).isoformat(): STACK_CN}}
+    run = run_stack(mocks=EntraMocks(previous_outputs={"rotationLedger": previous}))
+    assert set(subjects_by_generation(run).values()) == {STACK_CN}
+    other = run_stack(stack="fabrikam")
+    assert set(subjects_by_generation(other).values()) == {"exo-cba fabrikam 72f988bf"}
+
+
+def test_a_generation_made_before_subjects_were_recorded_keeps_its_subject() -> None:
+    """Changing the subject scheme must not replace the certificate scripts use."""
+    old = ledger(windows_back(1))  # written before ledgers recorded subjects
+    run = run_stack(
+        {"displayName": "EXO automation (prod)"},
+        mocks=EntraMocks(previous_outputs={"rotationLedger": old}),
+    )
+    assert subjects_by_generation(run) == {
+        f"{windows_back(1):%Y%m%d}": "EXO automation (prod)",
+        f"{THIS_WINDOW:%Y%m%d}": STACK_CN,
+    }
+    assert run.outputs["rotationLedger"]["subjects"] == {
+        windows_back(1).isoformat(): "EXO automation (prod)",
+        THIS_WINDOW.isoformat(): STACK_CN,
+    }
+
+
+def test_an_explicit_subject_is_used_for_new_generations() -> None:
+    run = run_stack({"certificate.subject": "contoso-exo"})
+    assert set(subjects_by_generation(run).values()) == {"contoso-exo"}
