@@ -111,9 +111,9 @@ if credentials.private_key_pem is not None:
 if credentials.rotation_ledger is not None:
     pulumi.export("rotationLedger", credentials.rotation_ledger)
 pulumi.export("cloud", settings.cloud.name)
-connect = pulumi.Output.all(app.client_id, credentials.thumbprint, organization).apply(
-    lambda values: connect_lines(*values, cloud=settings.cloud)
-)
+connect = pulumi.Output.all(
+    app.client_id, credentials.thumbprint, organization, credentials.common_name
+).apply(lambda values: connect_lines(*values, cloud=settings.cloud))
 for output_name in CONNECT_OUTPUTS:
     pulumi.export(output_name, connect[output_name])
 pulumi.export(

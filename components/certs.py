@@ -29,6 +29,14 @@ def thumbprint(pem: str | bytes) -> str:
     return certificate_thumbprint(load_pem_certificate(pem))
 
 
+def common_name(pem: str | bytes) -> str:
+    """The certificate subject's CN (the last one, as Windows' SimpleName reads it)."""
+    from cryptography.x509.oid import NameOID
+
+    names = load_pem_certificate(pem).subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(names[-1].value) if names else ""
+
+
 def not_after(pem: str | bytes) -> dt.datetime:
     return load_pem_certificate(pem).not_valid_after_utc
 

@@ -71,22 +71,112 @@ CONNECT_OUTPUTS = (
     "connectCommandPfx",
     "connectIppsCommand",
     "connectIppsCommandPfx",
+    "connectCommandStore",
+    "connectCommandFolder",
 )
+
+# A host picks the newest certificate that has been valid this long: Entra needs a
+# few minutes before a new key credential signs in everywhere; until then the one
+# before it, still registered for at least a rotation period, is used.
+SETTLE_MINUTES = 15
+PFX_FOLDER = "$HOME/.exo-cba"
+PFX_PASSWORD_VARIABLE = "EXO_CBA_PFX_PASSWORD"  # noqa: S105 - the variable's name
+
+
+def _quoted(text: str) -> str:
+    """A PowerShell single-quoted string: nothing in it is expanded."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _pick(source: list[str], common_name: str) -> list[str]:
+    """The stack's certificates the host holds that are valid now, newest first; the
+    newest that has settled, else (a first deployment) the newest."""
+    return [
+        "$now = Get-Date",
+        *source,
+        f"  Where-Object {{ $_.GetNameInfo('SimpleName', $false) -eq {_quoted(common_name)} -and",
+        "    $_.HasPrivateKey -and $_.NotBefore -lt $now -and $_.NotAfter -gt $now } |",
+        "  Sort-Object NotBefore -Descending",
+        f"$cert = $certs | Where-Object NotBefore -lt $now.AddMinutes(-{SETTLE_MINUTES}) |",
+        "  Select-Object -First 1",
+        "if (-not $cert) { $cert = $certs | Select-Object -First 1 }",
+    ]
+
+
+def _connect_certificate(app_id: str, organization: str, cloud: Cloud) -> list[str]:
+    return [
+        f"Connect-ExchangeOnline -Certificate $cert -AppId {app_id} `",
+        f"  -Organization {organization}{exchange_environment(cloud)}",
+    ]
+
+
+def connect_from_store(
+    app_id: str, organization: str, common_name: str, cloud: Cloud = PUBLIC
+) -> str:
+    """Windows: whichever generation the store holds, found by the stack's subject.
+
+    -Certificate with an X509Certificate2 (the reference's Example 3) rather than
+    -CertificateThumbprint, which is supported only on Windows and finds one
+    thumbprint: this line does not change when the certificate rotates.
+    """
+    return "\n".join(
+        [
+            *_pick(
+                ["$certs = Get-ChildItem Cert:\\CurrentUser\\My, Cert:\\LocalMachine\\My |"],
+                common_name,
+            ),
+            *_connect_certificate(app_id, organization, cloud),
+        ]
+    )
+
+
+def connect_from_folder(
+    app_id: str, organization: str, common_name: str, cloud: Cloud = PUBLIC
+) -> str:
+    """PowerShell 7 on Linux or macOS: a folder of the PFX files `exoctl export-pfx`
+    wrote, one per generation; the password comes from an environment variable."""
+    return "\n".join(
+        [
+            f"$pfxPassword = ConvertTo-SecureString $env:{PFX_PASSWORD_VARIABLE} "
+            "-AsPlainText -Force",
+            *_pick(
+                [
+                    f'$certs = Get-ChildItem "{PFX_FOLDER}/*.pfx" | ForEach-Object {{',
+                    "    [Security.Cryptography.X509Certificates.X509Certificate2]::new(",
+                    "      $_.FullName, $pfxPassword) } |",
+                ],
+                common_name,
+            ),
+            *_connect_certificate(app_id, organization, cloud),
+        ]
+    )
+
+
+def generation_file_name(not_before: str, thumbprint: str) -> str:
+    """`exo-cba-<NotBefore date>-<thumbprint start>.pfx`: one file per generation, so a
+    host's folder can hold the next certificate before it is needed."""
+    return f"exo-cba-{not_before[:10].replace('-', '')}-{thumbprint[:8].lower()}.pfx"
 
 
 def connect_lines(
-    app_id: str, thumbprint: str, organization: str, cloud: Cloud = PUBLIC
+    app_id: str,
+    thumbprint: str,
+    organization: str,
+    common_name: str,
+    cloud: Cloud = PUBLIC,
 ) -> dict[str, str]:
     """Every connect line, by output name (CONNECT_OUTPUTS).
 
-    All take the thumbprint, even the PFX lines that do not print it, so that the
-    stack resolves them only once the active certificate is registered.
+    All take the thumbprint, even those that do not print it, so that the stack
+    resolves them only once the active certificate is registered.
     """
     return {
         "connectCommand": connect_command(app_id, thumbprint, organization, cloud),
         "connectCommandPfx": connect_command_pfx(app_id, organization, cloud),
         "connectIppsCommand": connect_ipps_command(app_id, thumbprint, organization, cloud),
         "connectIppsCommandPfx": connect_ipps_command_pfx(app_id, organization, cloud),
+        "connectCommandStore": connect_from_store(app_id, organization, common_name, cloud),
+        "connectCommandFolder": connect_from_folder(app_id, organization, common_name, cloud),
     }
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pulumi
 
 from components.app_certificate import AppCertificate, AppCertificateArgs
-from components.certs import rfc3339
+from components.certs import common_name, rfc3339
 from components.rotation import Ledger, generation_name
 from components.settings import PublicCertificate
 from components.uploaded_certificate import UploadedCertificate, UploadedCertificateArgs
@@ -37,6 +37,8 @@ class CertificateCredentials(pulumi.ComponentResource):
     """The app's key credentials; exposes the active certificate for scripts."""
 
     thumbprint: pulumi.Output[str]
+    common_name: pulumi.Output[str]
+    """The active certificate's CN, which scripts select certificates by."""
     cert_pem: pulumi.Output[str]
     not_after: pulumi.Output[str]
     private_key_pem: pulumi.Output[str] | None
@@ -58,6 +60,7 @@ class CertificateCredentials(pulumi.ComponentResource):
             self._uploaded(name, args, child)
         else:
             self._generated(name, args, child)
+        self.common_name = self.cert_pem.apply(common_name)
         self.register_outputs(
             {
                 "thumbprint": self.thumbprint,

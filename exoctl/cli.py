@@ -53,7 +53,7 @@ def _cmd_export_pfx(args: argparse.Namespace) -> int:
         raise ExoctlError("export-pfx takes --stack or --cert/--key, not both", EXIT_USAGE)
     password = pfx.read_password(args.password_env)
     # Checked again when writing; refusing here saves a Pulumi CLI round trip.
-    if args.out.exists() and not args.force:
+    if args.out.exists() and not args.out.is_dir() and not args.force:
         raise ExoctlError(f"{args.out} exists; pass --force to replace it", EXIT_USAGE)
 
     app_id, organization = args.app_id or "<appId>", args.organization or "<organization>"
@@ -76,14 +76,23 @@ def _cmd_export_pfx(args: argparse.Namespace) -> int:
         key = pfx.load_private_key(_read(args.key), str(args.key))
 
     pfx.check_pair(certificate, key)
+    out = args.out
+    if out.is_dir():
+        # A folder of generations (connectCommandFolder): one file per certificate.
+        from components.certs import rfc3339
+        from components.connect import generation_file_name
+
+        out = out / generation_file_name(
+            rfc3339(certificate.not_valid_before_utc), certificate_thumbprint(certificate)
+        )
     data = pfx.build_pfx(certificate, key, password, legacy=args.legacy)
-    pfx.write_private_file(args.out, data, force=args.force)
+    pfx.write_private_file(out, data, force=args.force)
 
     print_thumbprint = certificate_thumbprint(certificate)
     kind = "legacy 3DES / SHA-1 MAC" if args.legacy else "AES-256 / SHA-256 MAC"
-    name = args.out.name
+    name = out.name
     print(
-        f"Wrote {args.out} ({kind}, mode 0600): certificate {print_thumbprint}, valid until "
+        f"Wrote {out} ({kind}, mode 0600): certificate {print_thumbprint}, valid until "
         f"{certificate.not_valid_after_utc:%Y-%m-%d}.\n"
         "\nPowerShell 7 on Linux or macOS (or Windows without the store):\n"
         f"  Connect-ExchangeOnline -CertificateFilePath ./{name} "
@@ -458,7 +467,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--stack", help="read certificatePem/privateKeyPem from this stack")
     export.add_argument("--cert", type=Path, help="PEM certificate (offline form)")
     export.add_argument("--key", type=Path, help="PEM private key (offline form)")
-    export.add_argument("--out", type=Path, required=True, help="PFX file to create (mode 0600)")
+    export.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="PFX file to create (mode 0600); an existing folder gets a file named by the "
+        "generation (exo-cba-<date>-<thumbprint>.pfx), for connectCommandFolder",
+    )
     export.add_argument(
         "--password-env",
         required=True,

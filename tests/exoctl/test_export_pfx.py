@@ -295,3 +295,23 @@ def test_the_offline_form_never_starts_the_pulumi_cli(pair, tmp_path, monkeypatc
     monkeypatch.setattr(automation, "make_pulumi_command", no_cli)
     cert, key = pair
     assert export("--cert", str(cert), "--key", str(key), "--out", str(tmp_path / "o.pfx")) == 0
+
+
+def test_a_folder_gets_one_file_per_generation(pair, tmp_path, capsys) -> None:
+    from cryptography import x509
+
+    from components.certs import certificate_thumbprint
+
+    cert, key = pair
+    folder = tmp_path / "exo-cba"
+    folder.mkdir()
+    assert export("--cert", str(cert), "--key", str(key), "--out", str(folder)) == 0
+    certificate = x509.load_pem_x509_certificate(cert.read_bytes())
+    thumbprint = certificate_thumbprint(certificate)
+    expected = f"exo-cba-{certificate.not_valid_before_utc:%Y%m%d}-{thumbprint[:8].lower()}.pfx"
+    (written,) = folder.iterdir()
+    assert written.name == expected
+    assert written.stat().st_mode & 0o777 == 0o600
+    assert f"Wrote {written} " in capsys.readouterr().out
+    # The same generation again is refused without --force, as any file is.
+    assert export("--cert", str(cert), "--key", str(key), "--out", str(folder)) == 2

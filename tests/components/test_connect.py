@@ -1,0 +1,113 @@
+"""Connect lines that survive rotation: their text, and a host's choice replayed over two years."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+
+from cryptography import x509
+
+from components.certs import thumbprint
+from components.clouds import GCC_HIGH
+from components.connect import (
+    PFX_PASSWORD_VARIABLE,
+    SETTLE_MINUTES,
+    connect_from_folder,
+    connect_from_store,
+)
+from tests.conftest import INITIAL_DOMAIN, MOCK_CLOCK, PROVIDER_LAG, run_stack, stable_guid
+from tests.fakes.deployment import Deployment
+
+APP_ID = stable_guid("client", "exo-app")
+CN = "exo-cba dev 72f988bf"
+
+
+def test_the_store_line_finds_the_stacks_certificate_in_both_stores() -> None:
+    run = run_stack()
+    text = run.outputs["connectCommandStore"]
+    assert "Get-ChildItem Cert:\\CurrentUser\\My, Cert:\\LocalMachine\\My |" in text
+    assert f"$_.GetNameInfo('SimpleName', $false) -eq '{CN}'" in text
+    assert "$_.HasPrivateKey" in text
+    assert f"$cert = $certs | Where-Object NotBefore -lt $now.AddMinutes(-{SETTLE_MINUTES})" in text
+    assert "if (-not $cert) { $cert = $certs | Select-Object -First 1 }" in text
+    assert text.splitlines()[-2:] == [
+        f"Connect-ExchangeOnline -Certificate $cert -AppId {APP_ID} `",
+        f"  -Organization {INITIAL_DOMAIN}",
+    ]
+    # No thumbprint: the line does not change when the certificate rotates.
+    assert run.outputs["certificateThumbprint"] not in text
+
+
+def test_the_folder_line_reads_the_password_from_the_environment_only() -> None:
+    run = run_stack()
+    text = run.outputs["connectCommandFolder"]
+    assert f"ConvertTo-SecureString $env:{PFX_PASSWORD_VARIABLE} -AsPlainText -Force" in text
+    assert 'Get-ChildItem "$HOME/.exo-cba/*.pfx"' in text
+    assert f"-eq '{CN}'" in text
+    assert "PRIVATE KEY" not in text and "BEGIN" not in text
+
+
+def test_quotes_and_clouds() -> None:
+    text = connect_from_store("app", "contoso.onmicrosoft.us", "o'brien's stack", GCC_HIGH)
+    assert "-eq 'o''brien''s stack'" in text
+    assert text.endswith("-ExchangeEnvironmentName O365USGovGCCHigh")
+    for line in [*text.splitlines(), *connect_from_folder("a" * 36, "x" * 30, CN).splitlines()]:
+        assert len(line) <= 100, line  # short enough to review by eye
+    # Every open brace and parenthesis closes.
+    joined = connect_from_folder("app", "org", CN)
+    assert joined.count("{") == joined.count("}") and joined.count("(") == joined.count(")")
+
+
+# ---------------------------------------------------------------- a host, replayed
+
+
+def host_pick(held: list[x509.Certificate], moment: dt.datetime) -> x509.Certificate | None:
+    """What the lines above select (all held carry the stack's CN and key): of those valid
+    now, newest first, the newest valid for SETTLE_MINUTES, else the newest."""
+    settled = moment - dt.timedelta(minutes=SETTLE_MINUTES)
+    valid = sorted(
+        (c for c in held if c.not_valid_before_utc < moment < c.not_valid_after_utc),
+        key=lambda c: c.not_valid_before_utc,
+        reverse=True,
+    )
+    return next((c for c in valid if c.not_valid_before_utc < settled), valid[0] if valid else None)
+
+
+def test_a_script_written_once_keeps_connecting_for_two_years_of_weekly_runs(monkeypatch) -> None:
+    """At every run the host installs what export-pfx gives it; between runs its script
+    picks a certificate. That pick must always be registered in Entra and valid."""
+    deployment = Deployment(
+        monkeypatch, {"certificate.validityDays": "90", "certificate.rotationDays": "30"}
+    )
+    held: dict[str, x509.Certificate] = {}
+    schedule = random.Random(7)
+    now = MOCK_CLOCK
+    picks = set()
+    while now < MOCK_CLOCK + dt.timedelta(days=730):
+        run = deployment.up(now)
+        assert run.error is None
+        outputs = deployment.outputs
+        assert re.search(rf"-eq '{CN}'", outputs["connectCommandStore"])
+        # The install step: export-pfx of the active certificate, into the host's folder.
+        pem = outputs["certificatePem"]
+        held[thumbprint(pem)] = x509.load_pem_x509_certificate(pem.encode())
+        registered = {thumbprint(i["value"]) for i in deployment.registered_certificates().values()}
+        next_run = now + dt.timedelta(days=7, hours=schedule.randint(-6, 6))
+        # The run ends after the providers made what it declared (PROVIDER_LAG).
+        done = now + PROVIDER_LAG + dt.timedelta(minutes=1)
+        for moment in (
+            done,
+            done + dt.timedelta(minutes=SETTLE_MINUTES),
+            now + dt.timedelta(days=3),
+            next_run - dt.timedelta(minutes=1),
+        ):
+            picked = host_pick(list(held.values()), moment)
+            assert picked is not None, moment
+            from components.certs import certificate_thumbprint
+
+            assert certificate_thumbprint(picked) in registered, moment
+            assert picked.not_valid_before_utc <= moment < picked.not_valid_after_utc
+            picks.add(certificate_thumbprint(picked))
+        now = next_run
+    assert len(picks) >= 20  # it rotated, and the script followed without an edit
