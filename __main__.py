@@ -7,6 +7,7 @@ import pulumi
 from components.certs import stack_common_name
 from components.connect import (
     CONNECT_OUTPUTS,
+    connect_from_key_vault,
     connect_lines,
     connect_managed_identity,
     github_workflow_steps,
@@ -14,6 +15,7 @@ from components.connect import (
 from components.credentials import CertificateCredentials, CertificateCredentialsArgs
 from components.exchange_app import ExchangeOnlineApp, ExchangeOnlineAppArgs
 from components.federation import FederatedCredentials, FederatedCredentialsArgs
+from components.key_vault import KeyVaultHandOff, KeyVaultHandOffArgs, secret_name
 from components.managed_identity import (
     ManagedIdentityAccess,
     ManagedIdentityAccessArgs,
@@ -96,6 +98,22 @@ credentials = CertificateCredentials(
         ),
     ),
 )
+hand_off = None
+if settings.key_vault is not None and credentials.private_key_pem is not None:
+    hand_off = KeyVaultHandOff(
+        "exo-keyvault",
+        KeyVaultHandOffArgs(
+            vault=settings.key_vault,
+            cloud=settings.cloud,
+            secret_name=secret_name(pulumi.get_stack()),
+            cert_pem=credentials.cert_pem,
+            private_key_pem=credentials.private_key_pem,
+            thumbprint=credentials.thumbprint,
+            not_before=credentials.not_before,
+            not_after=credentials.not_after,
+            tenant_id=settings.tenant_id,
+        ),
+    )
 
 pulumi.export("appId", app.client_id)
 pulumi.export("tenantId", tenant_id())
@@ -149,3 +167,26 @@ pulumi.export(
         ]
     ),
 )
+if hand_off is not None and settings.key_vault is not None:
+    vault = settings.key_vault
+    pulumi.export(
+        "keyVault",
+        pulumi.Output.all(
+            app.client_id, organization, credentials.common_name, hand_off.secret_id
+        ).apply(
+            lambda values: {
+                "vaultId": vault.id,
+                "secretName": secret_name(pulumi.get_stack()),
+                "secretId": values[3],
+                "readers": list(vault.readers),
+                "connectScript": connect_from_key_vault(
+                    values[0],
+                    values[1],
+                    values[2],
+                    vault.name,
+                    secret_name(pulumi.get_stack()),
+                    settings.cloud,
+                ),
+            }
+        ),
+    )

@@ -64,6 +64,10 @@ class Cloud:
     """The audience a federated credential accepts by default [FIC]."""
     azure_cli_cloud: str = "AzureCloud"
     """The Azure CLI's name for the cloud [AZ]."""
+    azurerm_environment: str = "public"
+    """pulumi-azure's name for the cloud, for the Key Vault hand-off [AZURERM]."""
+    key_vault_suffix: str = "vault.azure.net"
+    """DNS suffix of vaults; also the data-plane token audience [KV]."""
     security_compliance_permission: tuple[str, str] | None = None
     """(resource app id, app role id) Security & Compliance app-only access needs in
     addition to Exchange.ManageAsApp, where Microsoft documents one [APPONLY]."""
@@ -94,6 +98,8 @@ GCC_HIGH = Cloud(
     ipps_authorization_endpoint="https://login.microsoftonline.us/organizations",
     federation_audience="api://AzureADTokenExchangeUSGov",
     azure_cli_cloud="AzureUSGovernment",
+    azurerm_environment="usgovernment",
+    key_vault_suffix="vault.usgovcloudapi.net",
     security_compliance_permission=(
         SECURITY_COMPLIANCE_APP_ID,
         SECURITY_COMPLIANCE_GOV_ROLE_ID,
@@ -114,6 +120,8 @@ DOD = Cloud(
     ipps_authorization_endpoint="https://login.microsoftonline.us/organizations",
     federation_audience="api://AzureADTokenExchangeUSGov",
     azure_cli_cloud="AzureUSGovernment",
+    azurerm_environment="usgovernment",
+    key_vault_suffix="vault.usgovcloudapi.net",
     security_compliance_permission=(
         SECURITY_COMPLIANCE_APP_ID,
         SECURITY_COMPLIANCE_GOV_ROLE_ID,
@@ -132,6 +140,8 @@ CHINA = Cloud(
     ipps_authorization_endpoint="https://login.chinacloudapi.cn/organizations",
     federation_audience="api://AzureADTokenExchangeChina",
     azure_cli_cloud="AzureChinaCloud",
+    azurerm_environment="china",
+    key_vault_suffix="vault.azure.cn",
 )
 
 CLOUDS: tuple[Cloud, ...] = (PUBLIC, GCC_HIGH, DOD, CHINA)

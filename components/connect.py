@@ -152,6 +152,44 @@ def connect_from_folder(
     )
 
 
+def connect_from_key_vault(
+    app_id: str,
+    organization: str,
+    common_name: str,
+    vault_name: str,
+    secret_name: str,
+    cloud: Cloud = PUBLIC,
+) -> str:
+    """PowerShell 7 with Az.KeyVault, on a host whose Azure identity may read the secret
+    (components/key_vault.py): every enabled, unexpired version becomes a certificate
+    with its key, and the same pick as the store and folder lines chooses among them.
+
+    X509Certificate2.CreateFromPem (.NET 5 and later) is why PowerShell 7 is needed;
+    the key lives only in the process, never in a store or a file.
+    """
+    environment = f" -Environment {cloud.azure_cli_cloud}" if cloud is not PUBLIC else ""
+    vault = f"-VaultName {_quoted(vault_name)} -Name {_quoted(secret_name)}"
+    return "\n".join(
+        [
+            f"Connect-AzAccount -Identity{environment} | Out-Null  # or the host's own sign-in",
+            *_pick(
+                [
+                    f"$certs = Get-AzKeyVaultSecret {vault} -IncludeVersions |",
+                    "  Where-Object { $_.Enabled -and $_.Expires -gt [DateTime]::UtcNow } |",
+                    "  ForEach-Object {",
+                    f"    $b64 = Get-AzKeyVaultSecret {vault} -Version $_.Version -AsPlainText",
+                    "    $pem = [Text.Encoding]::ASCII.GetString(",
+                    "      [Convert]::FromBase64String($b64))",
+                    "    [Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPem(",
+                    "      $pem, $pem) } |",
+                ],
+                common_name,
+            ),
+            *_connect_certificate(app_id, organization, cloud),
+        ]
+    )
+
+
 def generation_file_name(not_before: str, thumbprint: str) -> str:
     """`exo-cba-<NotBefore date>-<thumbprint start>.pfx`: one file per generation, so a
     host's folder can hold the next certificate before it is needed."""

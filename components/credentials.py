@@ -40,6 +40,7 @@ class CertificateCredentials(pulumi.ComponentResource):
     common_name: pulumi.Output[str]
     """The active certificate's CN, which scripts select certificates by."""
     cert_pem: pulumi.Output[str]
+    not_before: pulumi.Output[str]
     not_after: pulumi.Output[str]
     private_key_pem: pulumi.Output[str] | None
     certificates: pulumi.Output[list[dict[str, object]]]
@@ -96,6 +97,7 @@ class CertificateCredentials(pulumi.ComponentResource):
         ).apply(lambda _: ledger)
         self.thumbprint = active.thumbprint
         self.cert_pem = active.cert_pem
+        self.not_before = active.not_before
         self.not_after = active.not_after
         self.private_key_pem = active.private_key_pem
         self.certificates = pulumi.Output.all(
@@ -128,6 +130,7 @@ class CertificateCredentials(pulumi.ComponentResource):
             )
         self.thumbprint = pulumi.Output.from_input(active.thumbprint)
         self.cert_pem = pulumi.Output.from_input(active.pem)
+        self.not_before = pulumi.Output.from_input(rfc3339(active.not_before))
         self.not_after = pulumi.Output.from_input(rfc3339(active.not_after))
         self.private_key_pem = None
         self.rotation_ledger = None

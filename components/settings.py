@@ -68,6 +68,8 @@ MIN_RSA_BITS = 2048
 # 730` writes a flat key. Both are read; setting one field both ways is refused.
 CERTIFICATE = "certificate"
 CERTIFICATE_FIELDS = ("validityDays", "rotationDays", "keySize", "subject", "publicCertificates")
+KEY_VAULT = "keyVault"
+KEY_VAULT_FIELDS = ("id", "tenantId", "readers")
 
 KNOWN_KEYS = (
     "displayName",
@@ -76,6 +78,7 @@ KNOWN_KEYS = (
     "organization",
     "owners",
     *(f"{CERTIFICATE}.{name}" for name in CERTIFICATE_FIELDS),
+    *(f"{KEY_VAULT}.{name}" for name in KEY_VAULT_FIELDS),
     "protect",
     "adoptedCertificates",
     "managedIdentities",
@@ -84,7 +87,8 @@ KNOWN_KEYS = (
     "allowPullRequestFederation",
 )
 # Keys the program reads besides KNOWN_KEYS: the object form of the certificate keys.
-OBJECT_KEYS = (CERTIFICATE,)
+OBJECT_FIELDS = {CERTIFICATE: CERTIFICATE_FIELDS, KEY_VAULT: KEY_VAULT_FIELDS}
+OBJECT_KEYS = tuple(OBJECT_FIELDS)
 
 # Provider keys validated here because the program depends on them.
 TENANT_ID_KEY = "azuread:tenantId"
@@ -135,6 +139,18 @@ class FederatedCredential:
 
 
 @dataclass(frozen=True)
+class KeyVault:
+    """Where the active certificate and key are published for hosts outside Azure's reach."""
+
+    id: str
+    """The vault's Azure resource id."""
+    name: str
+    subscription_id: str
+    tenant_id: str | None
+    readers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Settings:
     """Validated stack settings; the only thing components receive from config."""
 
@@ -156,6 +172,7 @@ class Settings:
     managed_identities: tuple[ManagedIdentity, ...] = ()
     federated_credentials: tuple[FederatedCredential, ...] = ()
     allow_pull_request_federation: bool = False
+    key_vault: KeyVault | None = None
     adopted_certificates: tuple[str, ...] = ()
     """Thumbprints of hand-made certificates `exoctl adopt` found: left registered,
     reported by `exoctl audit` as leftovers, never managed."""
@@ -401,6 +418,56 @@ def _federated_credentials(
     return tuple(found)
 
 
+_VAULT_ID = re.compile(
+    r"/subscriptions/(?P<subscription>[0-9a-fA-F-]{36})/resourceGroups/[^/]+/providers/"
+    r"Microsoft\.KeyVault/vaults/(?P<name>[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9])"
+)
+
+
+def _key_vault(reader: _Reader, bring_your_own: bool) -> KeyVault | None:
+    text = reader.string("keyVault.id", None, empty_means_default=True)
+    readers = _guid_list(reader, "keyVault.readers")
+    tenant = reader.string("keyVault.tenantId", None, empty_means_default=True)
+    if text is None:
+        if readers or tenant:
+            reader.fail(
+                "keyVault.id",
+                "is unset, but keyVault.readers or keyVault.tenantId is set",
+                "the vault's resource id, or none of the keyVault keys",
+            )
+        return None
+    match = _VAULT_ID.fullmatch(text.strip())
+    if match is None:
+        reader.fail(
+            "keyVault.id",
+            f"{text!r} is not a Key Vault resource id",
+            "/subscriptions/<GUID>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/"
+            "<name> (az keyvault show --query id)",
+        )
+        return None
+    if bring_your_own:
+        reader.fail(
+            "keyVault.id",
+            "is set with certificate.publicCertificates: the stack holds no private key to publish",
+            "publish brought certificates from your own PKI; or generate them (unset "
+            "certificate.publicCertificates)",
+        )
+        return None
+    if tenant is not None:
+        try:
+            tenant = str(uuid.UUID(tenant.strip()))
+        except ValueError:
+            reader.fail("keyVault.tenantId", f"{tenant!r} is not a tenant id (GUID)", "a GUID")
+            tenant = None
+    return KeyVault(
+        id=text.strip(),
+        name=match["name"],
+        subscription_id=match["subscription"].lower(),
+        tenant_id=tenant,
+        readers=readers,
+    )
+
+
 def _thumbprint_list(reader: _Reader, name: str) -> tuple[str, ...]:
     allowed = "an array of certificate thumbprints (40 hex digits, SHA-1), each once"
     entries = reader.string_list(name, (), allowed)
@@ -528,15 +595,17 @@ def _as_raw(value: object) -> str:
 
 
 def _flatten_objects(raw: Mapping[str, str | None], problems: list[str]) -> dict[str, str | None]:
-    """Merge `exo-cba:certificate` set as an object (`--path`) into flat dotted keys."""
+    """Merge `exo-cba:certificate` or `exo-cba:keyVault` set as an object (`--path`) into
+    flat dotted keys."""
     flat = {key: value for key, value in raw.items() if key not in OBJECT_KEYS}
     for parent in OBJECT_KEYS:
         text = raw.get(parent)
         if text is None:
             continue
+        fields = OBJECT_FIELDS[parent]
         allowed = (
-            f"an object with {', '.join(CERTIFICATE_FIELDS)}, e.g. "
-            f"`pulumi config set --path {_key(parent)}.validityDays 730`"
+            f"an object with {', '.join(fields)}, e.g. "
+            f"`pulumi config set --path {_key(parent)}.{fields[0]} …`"
         )
         try:
             document = json.loads(text)
@@ -547,7 +616,7 @@ def _flatten_objects(raw: Mapping[str, str | None], problems: list[str]) -> dict
             continue
         for field_name, value in document.items():
             flat_key = f"{parent}.{field_name}"
-            if field_name not in CERTIFICATE_FIELDS:
+            if field_name not in fields:
                 problems.append(_problem(flat_key, "is not a key this program reads", allowed))
             elif raw.get(flat_key) is not None:
                 problems.append(
@@ -718,6 +787,7 @@ def load_settings(
     rotation_days = _rotation_days(reader, validity_days)
 
     public_certificates = _public_certificates(reader, now, base_dir)
+    key_vault = _key_vault(reader, bool(public_certificates))
 
     sizes = ", ".join(str(size) for size in ALLOWED_KEY_SIZES)
     key_size = reader.integer("certificate.keySize", DEFAULT_KEY_SIZE, sizes)
@@ -762,6 +832,7 @@ def load_settings(
         tenant_id=tenant_id,
         cloud=cloud,
         adopted_certificates=adopted,
+        key_vault=key_vault,
         managed_identities=identities,
         federated_credentials=federated,
         allow_pull_request_federation=allow_pull_requests,

@@ -95,3 +95,7 @@ MAX_FEDERATED_CREDENTIALS = 20
 # servicePrincipalType of a managed identity's service principal. Source: Microsoft
 # Graph servicePrincipal resource type, servicePrincipalType.
 MANAGED_IDENTITY_TYPE = "ManagedIdentity"
+
+# Azure built-in role "Key Vault Secrets User": read secret contents, nothing else.
+# Source: Microsoft Learn, "Azure built-in roles" (Security section).
+KEY_VAULT_SECRETS_USER_ROLE_ID = "4633458b-17de-408a-b874-0445c86b69e6"

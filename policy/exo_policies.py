@@ -11,6 +11,7 @@ Conditional Access do not cover.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -37,6 +38,7 @@ from components.wellknown import (  # noqa: E402
     FIRST_PARTY_APP_IDS,
     GITHUB_ACTIONS_ISSUER,
     GLOBAL_ADMINISTRATOR_TEMPLATE_ID,
+    KEY_VAULT_SECRETS_USER_ROLE_ID,
     MICROSOFT_GRAPH_APP_ID,
     SECURITY_COMPLIANCE_APP_ID,
     SECURITY_COMPLIANCE_GOV_ROLE_ID,
@@ -64,6 +66,8 @@ FEDERATED_CREDENTIAL = (
     f"{AZUREAD}applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
 )
 TLS_PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
+AZURE_ROLE_ASSIGNMENT = "azure:authorization/assignment:Assignment"
+KEY_VAULT_SECRET = "azure:keyvault/secret:Secret"  # noqa: S105 - a type token
 TLS_SELF_SIGNED_CERT = "tls:index/selfSignedCert:SelfSignedCert"
 
 MIN_RSA_BITS = 2048
@@ -353,6 +357,42 @@ def validate_federation_subjects(args: ResourceValidationArgs, report: ReportVio
         )
 
 
+# ------------------------------------------------------------------ key vault
+
+
+_SECRET_SCOPE = re.compile(
+    r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.KeyVault/vaults/[^/]+"
+    r"/secrets/[^/]+",
+    re.IGNORECASE,
+)
+
+
+def validate_key_vault_readers(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type == AZURE_ROLE_ASSIGNMENT:
+        scope = str(args.props.get("scope", ""))
+        role = str(args.props.get("roleDefinitionId") or args.props.get("roleDefinitionName", ""))
+        if not _SECRET_SCOPE.fullmatch(scope):
+            report(
+                f"{args.name}: scope {scope!r} is wider than one secret; a host that reads "
+                "the certificate would read everything under it. Scope the assignment to "
+                "{vault id}/secrets/{name}."
+            )
+        if not (
+            role.lower().endswith(KEY_VAULT_SECRETS_USER_ROLE_ID)
+            or role == "Key Vault Secrets User"
+        ):
+            report(
+                f"{args.name}: role {role!r} is not Key Vault Secrets User "
+                f"({KEY_VAULT_SECRETS_USER_ROLE_ID}). Readers of the certificate need "
+                "nothing more."
+            )
+    elif args.resource_type == KEY_VAULT_SECRET and not args.props.get("expirationDate"):
+        report(
+            f"{args.name}: the secret has no expiration date. Set it to the certificate's "
+            "NotAfter, so a copy of the key cannot outlive the certificate unnoticed."
+        )
+
+
 # ------------------------------------------------------------------ the policies
 
 
@@ -427,5 +467,11 @@ POLICIES: list[ResourceValidationPolicy] = [
         "subject unless allowed.",
         validate_federation_subjects,
         {"allowPullRequests": {"type": "boolean", "default": False}},
+    ),
+    _policy(
+        "key-vault-readers",
+        "Key Vault hand-off: readers get Key Vault Secrets User on the one secret, and the "
+        "secret expires with its certificate.",
+        validate_key_vault_readers,
     ),
 ]

@@ -258,6 +258,20 @@ class EntraMocks(pulumi.runtime.Mocks):
         object_id = inputs["applicationId"].removeprefix("/applications/")
         return f"{object_id}/certificate/{key_id}", {**inputs, "keyId": key_id}
 
+    def _Secret(self, name: str, inputs: dict) -> tuple[str, dict]:
+        # Key Vault: a new value is a new version of the same secret; ids are URLs.
+        vault = inputs["keyVaultId"].rsplit("/", 1)[-1]
+        version = stable_guid("secretVersion", inputs["value"]).replace("-", "")
+        base = f"https://{vault}.vault.azure.net/secrets/{inputs['name']}"
+        arm = f"{inputs['keyVaultId']}/secrets/{inputs['name']}"
+        return f"{base}/{version}", {
+            **inputs,
+            "version": version,
+            "versionlessId": base,
+            "resourceId": f"{arm}/versions/{version}",
+            "resourceVersionlessId": arm,
+        }
+
     def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
         self.calls.append((args.token, dict(args.args)))
         if args.token == "pulumi:pulumi:readStackOutputs":

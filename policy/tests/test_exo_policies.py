@@ -44,9 +44,9 @@ def violations(validate, resource_type: str, props: dict, config: dict | None = 
 
 
 def test_every_policy_is_mandatory_and_named() -> None:
-    assert len(p.POLICIES) == 8
+    assert len(p.POLICIES) == 9
     assert {policy.enforcement_level for policy in p.POLICIES} == {EnforcementLevel.MANDATORY}
-    assert len({policy.name for policy in p.POLICIES}) == 8
+    assert len({policy.name for policy in p.POLICIES}) == 9
 
 
 @pytest.mark.parametrize(
@@ -314,6 +314,8 @@ def test_this_stacks_own_resources_pass_every_policy(monkeypatch, environment) -
                 "china": "c.partner.onmschina.cn",
             }.get(environment, "contoso.onmicrosoft.us"),
             "roles": json.dumps(["Exchange Administrator", "Compliance Administrator"]),
+            "keyVault.id": VAULT_ID,
+            "keyVault.readers": json.dumps(["5d6e7f80-91a2-4b3c-8d4e-5f6071829304"]),
         }
     )
     from exoctl.engine import reveal
@@ -326,6 +328,64 @@ def test_this_stacks_own_resources_pass_every_policy(monkeypatch, environment) -
             assert found == [], f"{policy.name} on {resource.name}: {found}"
             checked += 1
     assert checked == len(p.POLICIES) * len(run.resources) and len(run.resources) >= 10
+
+
+VAULT_ID = (
+    "/subscriptions/0f1e2d3c-4b5a-4968-8776-655443322110/resourceGroups/rg/providers/"
+    "Microsoft.KeyVault/vaults/kv-exo"
+)
+SECRETS_USER = (
+    "/subscriptions/0f1e2d3c-4b5a-4968-8776-655443322110/providers/"
+    "Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6"
+)
+
+
+@pytest.mark.parametrize(
+    ("props", "fragments"),
+    [
+        ({"scope": f"{VAULT_ID}/secrets/exo-cba-prod", "roleDefinitionId": SECRETS_USER}, []),
+        (
+            {
+                "scope": f"{VAULT_ID}/secrets/exo-cba-prod",
+                "roleDefinitionName": "Key Vault Secrets User",
+            },
+            [],
+        ),
+        ({"scope": VAULT_ID, "roleDefinitionId": SECRETS_USER}, ["is wider than one secret"]),
+        (
+            {
+                "scope": "/subscriptions/0f1e2d3c-4b5a-4968-8776-655443322110",
+                "roleDefinitionName": "Reader",
+            },
+            ["is wider than one secret", "is not Key Vault Secrets User"],
+        ),
+        (
+            {
+                "scope": f"{VAULT_ID}/secrets/exo-cba-prod",
+                "roleDefinitionName": "Key Vault Secrets Officer",
+            },
+            ["is not Key Vault Secrets User"],
+        ),
+    ],
+)
+def test_key_vault_readers_get_one_secret_and_read_only(props: dict, fragments: list) -> None:
+    found = violations(p.validate_key_vault_readers, p.AZURE_ROLE_ASSIGNMENT, props)
+    assert len(found) == len(fragments)
+    for message, fragment in zip(found, fragments, strict=True):
+        assert fragment in message
+
+
+def test_a_key_vault_secret_without_expiry_is_refused() -> None:
+    (message,) = violations(p.validate_key_vault_readers, p.KEY_VAULT_SECRET, {"name": "x"})
+    assert "no expiration date" in message
+    assert (
+        violations(
+            p.validate_key_vault_readers,
+            p.KEY_VAULT_SECRET,
+            {"expirationDate": "2027-12-01T00:00:00Z"},
+        )
+        == []
+    )
 
 
 def test_a_pack_directory_the_cli_can_load() -> None:

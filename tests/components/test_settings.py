@@ -119,12 +119,15 @@ def test_pulumi_yaml_declares_every_key_with_the_programs_defaults() -> None:
     # The certificate keys are read as flat keys *and* as an object; a project
     # schema can declare neither an object nor a key without a default that is
     # not mandatory, and a declared default would hide whether the user set
-    # rotationDays. So they are documented in Pulumi.yaml's comments only.
-    flat = {k for k in settings_module.KNOWN_KEYS if not k.startswith("certificate.")}
+    # rotationDays. So they (and keyVault, read the same way) are documented in
+    # Pulumi.yaml's comments only.
+    objects = tuple(f"{parent}." for parent in settings_module.OBJECT_KEYS)
+    flat = {k for k in settings_module.KNOWN_KEYS if not k.startswith(objects)}
     assert set(schema) == flat
     text = (PROJECT_ROOT / "Pulumi.yaml").read_text()
-    for field_name in settings_module.CERTIFICATE_FIELDS:
-        assert f"certificate.{field_name}" in text, field_name
+    for parent, fields in settings_module.OBJECT_FIELDS.items():
+        for field_name in fields:
+            assert f"#   {parent}.{field_name} " in text, field_name
     for key, spec in schema.items():
         assert {"type", "description", "default"} <= set(spec), key
     from_schema = {

@@ -45,8 +45,12 @@ class Deployment:
 
     def registered_certificates(self) -> dict[str, dict[str, Any]]:
         """Key credentials Entra holds now, by resource name: their inputs."""
+        return self.held(CREDENTIAL_TYPE)
+
+    def held(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        """Resources of one type the providers hold now, by resource name: their inputs."""
         return {
             name: inputs
             for (type_, name), (_, inputs, _) in self.mocks.state.items()
-            if type_ == CREDENTIAL_TYPE
+            if type_ == resource_type
         }
