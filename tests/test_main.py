@@ -149,3 +149,26 @@ def test_a_tenant_id_that_is_not_a_guid_is_refused_before_anything() -> None:
     (problem,) = caught.value.problems
     assert problem.startswith("azuread:tenantId: 'contoso.onmicrosoft.com' is not a tenant id")
     assert mocks.created == []
+
+
+def test_the_readme_outputs_table_lists_exactly_what_the_program_exports() -> None:
+    """README, "Outputs": one row per export (a row may name several), nothing more."""
+    import re
+
+    from tests.conftest import PROJECT_ROOT
+
+    vault = (
+        "/subscriptions/0f1e2d3c-4b5a-4968-8776-655443322110/resourceGroups/rg/providers/"
+        "Microsoft.KeyVault/vaults/kv-exo"
+    )
+    # Every optional export switched on: the generated mode's key and ledger, Key Vault.
+    exported = set(run_stack({"keyVault.id": vault}).outputs)
+    text = (PROJECT_ROOT / "README.md").read_text()
+    table = text.split("\n## Outputs\n", 1)[1].split("\n## ", 1)[0]
+    documented = {
+        name
+        for row in table.splitlines()
+        if row.startswith("| `")
+        for name in re.findall(r"`([A-Za-z]+)`", row.split("|")[1])
+    }
+    assert documented == exported
