@@ -4,6 +4,8 @@
   from state: someone used the portal);
 - a program step that creates or retires a certificate generation
   (`exo:index:AppCertificate`) is a *rotation*, which the calendar asks for;
+- the update of the Key Vault hand-off's secret in the same run as a rotation is
+  part of that rotation (each generation is a new version of the secret);
 - any other program step is *pending* (code or config not deployed yet);
 - a program step in a log of `pulumi up` (not a preview) was *applied*.
 """
@@ -18,6 +20,7 @@ from exoctl.drift.formats import NO_CHANGE_OPS, Recording
 from exoctl.report import worst
 
 GENERATION_TYPE = "exo:index:AppCertificate"
+HAND_OFF_TYPE = "exo:index:KeyVaultHandOff"
 REPLACEMENT_OPS = frozenset({"replace", "create-replacement", "delete-replaced"})
 KIND_TO_STATUS = {
     "drift": "drift",
@@ -82,6 +85,11 @@ def classify(recording: Recording, stack: str | None = None) -> list[dict[str, A
                 "properties": step.properties,
             }
         )
+    if any(change["kind"] == "rotation" for change in changes):
+        for change in changes:
+            chain, _ = urn_parts(change["urn"])
+            if change["kind"] == "pending" and change["op"] == "update" and HAND_OFF_TYPE in chain:
+                change["kind"] = "rotation"
     for missing in recording.unitemized:
         changes.append(
             {

@@ -95,6 +95,34 @@ def test_a_due_rotation_is_rotation_not_drift(tmp_path, capsys) -> None:
     }
 
 
+def test_the_key_vault_secrets_new_version_belongs_to_the_rotation(tmp_path, capsys) -> None:
+    rotation = ev.program_preview(
+        "contoso",
+        GENERATIONS,
+        created=["20261203"],
+        retired=["20260308"],
+        updated={"exo-keyvault-secret": ["value", "tags", "expirationDate"]},
+        key_vault=True,
+    )
+    code, report = drift(capsys, "--from", log(tmp_path, rotation))
+    assert (code, report["status"]) == (EXIT_PENDING, "rotation_due")
+    secret = [c for c in report["changes"] if c["name"] == "exo-keyvault-secret"]
+    assert [(c["op"], c["kind"]) for c in secret] == [("update", "rotation")]
+    # Without a rotation, a changed secret is undeployed config, and a secret changed
+    # in the vault is drift.
+    alone = ev.program_preview(
+        "contoso", GENERATIONS, updated={"exo-keyvault-secret": ["tags"]}, key_vault=True
+    )
+    code, report = drift(capsys, "--from", log(tmp_path, alone, "alone.jsonl"))
+    assert (code, report["status"]) == (EXIT_PENDING, "pending")
+    edited = ev.refresh_preview(
+        "contoso", GENERATIONS, {"exo-keyvault-secret": ("update", ["value"])}, key_vault=True
+    )
+    code, report = drift(capsys, "--from", log(tmp_path, edited, "edited.jsonl"))
+    assert (code, report["status"]) == (EXIT_DRIFT, "drift")
+    assert [c["type"] for c in report["changes"]] == ["azure:keyvault/secret:Secret"]
+
+
 def test_undeployed_config_is_pending_and_outranks_rotation(tmp_path, capsys) -> None:
     events = ev.program_preview(
         "contoso",

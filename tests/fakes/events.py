@@ -42,7 +42,19 @@ def provider_urn(stack: str, package: str) -> str:
     )
 
 
-def stack_resources(stack: str, generations: list[str]) -> list[dict[str, Any]]:
+HAND_OFF = "exo:index:KeyVaultHandOff"
+_HAND_OFF_CHILDREN = [
+    ("azure:keyvault/secret:Secret", "exo-keyvault-secret"),
+    (
+        "azure:authorization/assignment:Assignment",
+        "exo-keyvault-reader-5d6e7f80-91a2-4b3c-8d4e-5f6071829304",
+    ),
+]
+
+
+def stack_resources(
+    stack: str, generations: list[str], key_vault: bool = False
+) -> list[dict[str, Any]]:
     """Every resource of a deployed exo-cba stack: urn, type, parent, custom."""
     resources = [{"urn": urn(stack, [APP], "exo"), "type": APP, "parent": "", "custom": False}]
     app_urn = resources[0]["urn"]
@@ -59,6 +71,18 @@ def stack_resources(stack: str, generations: list[str]) -> list[dict[str, Any]]:
     resources.append({"urn": credentials_urn, "type": CREDENTIALS, "parent": "", "custom": False})
     for generation in generations:
         resources += generation_resources(stack, generation)
+    if key_vault:
+        hand_off = urn(stack, [HAND_OFF], "exo-keyvault")
+        resources.append({"urn": hand_off, "type": HAND_OFF, "parent": "", "custom": False})
+        for type_, name in _HAND_OFF_CHILDREN:
+            resources.append(
+                {
+                    "urn": urn(stack, [HAND_OFF, type_], name),
+                    "type": type_,
+                    "parent": hand_off,
+                    "custom": True,
+                }
+            )
     return resources
 
 
@@ -153,6 +177,7 @@ def refresh_preview(
     stack: str,
     generations: list[str],
     drifted: dict[str, tuple[str, list[str]]] | None = None,
+    key_vault: bool = False,
 ) -> list[dict[str, Any]]:
     """`pulumi refresh --preview-only`: every custom resource read back from the tenant.
 
@@ -161,7 +186,7 @@ def refresh_preview(
     drifted = drifted or {}
     events = [prelude()]
     counts: dict[str, int] = {}
-    for resource in stack_resources(stack, generations):
+    for resource in stack_resources(stack, generations, key_vault):
         if not resource["custom"]:
             continue
         name = resource["urn"].rsplit("::", 1)[1]
@@ -191,6 +216,7 @@ def program_preview(
     updated: dict[str, list[str]] | None = None,
     replaced: dict[str, list[str]] | None = None,
     error: str | None = None,
+    key_vault: bool = False,
 ) -> list[dict[str, Any]]:
     """`pulumi preview`: state against the program.
 
@@ -209,7 +235,8 @@ def program_preview(
         events.append({"resourcePreEvent": {"metadata": metadata, "planning": True}})
         events.append({"resOutputsEvent": {"metadata": metadata, "planning": True}})
 
-    for resource in stack_resources(stack, [g for g in generations if g not in created]):
+    current = [g for g in generations if g not in created]
+    for resource in stack_resources(stack, current, key_vault):
         name = resource["urn"].rsplit("::", 1)[1]
         inputs = {"name": name}
         generation = next((g for g in retired if f"exo-cert-{g}" in name), None)
