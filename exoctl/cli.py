@@ -219,6 +219,20 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         cloud = _stack_cloud(outputs, args.stack)
         if isinstance(source, verify.Federated):
             source.declared = list(outputs.get("federatedCredentials") or [])
+        if isinstance(source, verify.KeyVaultHandOff):
+            handed = outputs.get("keyVault") or {}
+            if not source.secret_id:
+                if not handed.get("secretId"):
+                    raise ExoctlError(
+                        f"stack {args.stack!r} has no output keyVault: set exo-cba:keyVault.id "
+                        "and run `pulumi up`, or give --key-vault SECRET_ID"
+                    )
+                source.secret_id = handed["secretId"]
+            source.expected_thumbprint = outputs.get("certificateThumbprint")
+    elif isinstance(source, verify.KeyVaultHandOff) and not source.secret_id:
+        raise ExoctlError(
+            "--key-vault needs the secret id without --stack (output keyVault.secretId)"
+        )
 
     result = verify.verify(
         app_id,
@@ -245,12 +259,17 @@ def _verify_source(args: argparse.Namespace) -> Any:
     """The PFX, or a federated token from a file or a variable (exactly one)."""
     from exoctl import pfx, verify
 
-    chosen = [x for x in (args.pfx, args.federated_token_file, args.federated_token_env) if x]
+    sources = (args.pfx, args.federated_token_file, args.federated_token_env, args.key_vault)
+    chosen = [x for x in sources if x is not None]
     if len(chosen) != 1:
         raise ExoctlError(
-            "verify needs one of --pfx FILE (with --password-env), --federated-token-file FILE "
-            "or --federated-token-env VAR"
+            "verify needs one of --pfx FILE (with --password-env), --federated-token-file FILE, "
+            "--federated-token-env VAR or --key-vault [SECRET_ID]"
         )
+    if args.key_vault is not None:
+        from exoctl import graph
+
+        return verify.KeyVaultHandOff(args.key_vault, graph.make_credential())
     if args.pfx:
         if not args.password_env:
             raise ExoctlError("--pfx needs --password-env VAR")
@@ -539,6 +558,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--federated-token-env",
         metavar="VAR",
         help="the same, from an environment variable",
+    )
+    check.add_argument(
+        "--key-vault",
+        nargs="?",
+        const="",
+        metavar="SECRET_ID",
+        help="sign in as a host does with the Key Vault hand-off: the certificate it picks "
+        "from the secret (default with --stack: output keyVault.secretId), read with your "
+        "Azure sign-in (az login, managed identity)",
     )
     check.add_argument(
         "--role", action="append", metavar="TEMPLATE_ID", help="expected in wids (repeatable)"

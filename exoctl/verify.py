@@ -1,6 +1,7 @@
 """`exoctl verify`: prove the deployed credential works the way Connect-ExchangeOnline uses it.
 
-1. token: MSAL client credentials with the PFX, scope {exchange-url}/.default;
+1. token: MSAL client credentials with the PFX (or the certificate a host reads from
+   the Key Vault hand-off, or a pipeline's federated token), scope {exchange-url}/.default;
 2. claims: `roles` holds Exchange.ManageAsApp; `wids` should hold the assigned
    roles (a warning only: an Exchange role group can grant rights instead);
 3. exchange: a read-only cmdlet through the admin REST endpoint the
@@ -130,11 +131,25 @@ class Federated:
     """The stack's federatedCredentials output, to say which claim matched none."""
 
 
+@dataclass
+class KeyVaultHandOff:
+    """Sign in as a host running the `keyVault.connectScript` output does: the
+    certificate and key it picks from the hand-off secret's versions."""
+
+    secret_id: str
+    credential: Any
+    """The Azure identity that reads the secret (azure-identity)."""
+    now: Any = None
+    """When to pick as of (datetime); None: the current time."""
+    expected_thumbprint: str | None = None
+    """The stack's active certificate, when known, to say if the host lags behind."""
+
+
 def verify(
     app_id: str,
     tenant_id: str,
     organization: str,
-    source: Certificate | Federated,
+    source: Certificate | Federated | KeyVaultHandOff,
     expected_roles: list[str],
     cloud: Cloud = PUBLIC,
     authority: str | None = None,
@@ -150,7 +165,9 @@ def verify(
     exchange_url = (exchange_url or cloud.exchange_url).rstrip("/")
     scope = f"{cloud.exchange_url}/.default"
     if isinstance(source, Certificate):
-        token = _token_with_certificate(result, app_id, tenant_id, source, authority, scope)
+        token = _token_with_pfx(result, app_id, tenant_id, source, authority, scope)
+    elif isinstance(source, KeyVaultHandOff):
+        token = _token_with_hand_off(result, app_id, tenant_id, source, authority, scope)
     else:
         token = _token_with_federation(result, app_id, tenant_id, source, authority, scope)
     if token is None:
@@ -173,7 +190,7 @@ def verify(
     return result
 
 
-def _token_with_certificate(
+def _token_with_pfx(
     result: Verification,
     app_id: str,
     tenant_id: str,
@@ -181,9 +198,6 @@ def _token_with_certificate(
     authority: str,
     scope: str,
 ) -> str | None:
-    import msal
-    import requests
-
     certificate = load_pfx_certificate(source.pfx, source.password)
     if certificate is None:
         _token_failed(
@@ -192,18 +206,85 @@ def _token_with_certificate(
             "check the variable named by --password-env",
         )
         return None
-
     from components.certs import certificate_thumbprint
+
+    credential = {
+        "private_key_pfx_path": str(source.pfx),
+        "passphrase": source.password.decode(),
+    }
+    return _token_with_certificate(
+        result, app_id, tenant_id, credential, certificate_thumbprint(certificate), authority, scope
+    )
+
+
+def _token_with_hand_off(
+    result: Verification,
+    app_id: str,
+    tenant_id: str,
+    source: KeyVaultHandOff,
+    authority: str,
+    scope: str,
+) -> str | None:
+    import datetime as dt
+
+    from exoctl.key_vault import HandOffError, read_hand_off
+
+    now = source.now or dt.datetime.now(dt.UTC)
+    try:
+        published = read_hand_off(source.secret_id, source.credential, now)
+    except HandOffError as error:
+        result.add("key vault", "fail", str(error))
+        result.add("token", "skipped", "no certificate from Key Vault")
+        result.add("exchange", "skipped", "no token")
+        return None
+    detail = (
+        f"version {published.version} of {source.secret_id}: certificate {published.thumbprint} "
+        f"({published.usable} usable version(s))"
+    )
+    status = "pass"
+    notes = []
+    if published.tagged_thumbprint and published.tagged_thumbprint != published.thumbprint:
+        status = "warn"
+        notes.append(
+            f"its tag says {published.tagged_thumbprint}: the value was changed outside the stack"
+        )
+    if source.expected_thumbprint and source.expected_thumbprint != published.thumbprint:
+        status = "warn"
+        notes.append(
+            f"the stack's active certificate is {source.expected_thumbprint}: hosts pick it "
+            "once it has been valid for 15 minutes and `pulumi up` has published it"
+        )
+    if published.skipped:
+        status = "warn"
+        notes.append(f"unreadable version(s): {'; '.join(published.skipped)}")
+    result.add("key vault", status, "; ".join([detail, *notes]))
+    credential = {
+        "private_key": published.key_pem.decode(),
+        "thumbprint": published.thumbprint,
+    }
+    return _token_with_certificate(
+        result, app_id, tenant_id, credential, published.thumbprint, authority, scope
+    )
+
+
+def _token_with_certificate(
+    result: Verification,
+    app_id: str,
+    tenant_id: str,
+    client_credential: dict[str, str],
+    thumbprint: str,
+    authority: str,
+    scope: str,
+) -> str | None:
+    import msal
+    import requests
 
     known_authorities = {urlparse(c.authority).hostname for c in CLOUDS}
     try:
         app = msal.ConfidentialClientApplication(
             app_id,
             authority=f"{authority}/{tenant_id}",
-            client_credential={
-                "private_key_pfx_path": str(source.pfx),
-                "passphrase": source.password.decode(),
-            },
+            client_credential=client_credential,
             # MSAL knows Microsoft's sign-in hosts, the sovereign ones included; any
             # other authority (a stand-in, a proxy) describes itself.
             instance_discovery=urlparse(authority).hostname in known_authorities,
@@ -222,7 +303,7 @@ def _token_with_certificate(
     result.add(
         "token",
         "pass",
-        f"app-only token for {scope} issued for certificate {certificate_thumbprint(certificate)}",
+        f"app-only token for {scope} issued for certificate {thumbprint}",
     )
     return response["access_token"]
 

@@ -358,3 +358,15 @@ def cloud(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     with FakeMicrosoftCloud(TENANT_ID, INITIAL_DOMAIN, tmp_path) as fake:
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(fake.ca_bundle))
         yield fake
+
+
+@pytest.fixture
+def vault(cloud, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A Key Vault stand-in beside the Entra/Exchange one; both CAs trusted."""
+    from tests.fakes.key_vault import FakeKeyVault
+
+    with FakeKeyVault(tmp_path, TENANT_ID, cloud.base_url) as fake:
+        bundle = tmp_path / "both-ca.pem"
+        bundle.write_text(cloud.ca_bundle.read_text() + fake.ca_bundle.read_text())
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+        yield fake

@@ -535,3 +535,143 @@ def test_exactly_one_sign_in_source(pfx, capsys, monkeypatch) -> None:
     monkeypatch.delenv("PIPELINE_TOKEN")
     assert cli.main([*base, "--federated-token-env", "PIPELINE_TOKEN"]) == EXIT_USAGE
     assert "the variable is unset or empty" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- key vault hand-off
+
+
+def hand_off(vault, certificate_key, not_before: dt.datetime) -> x509.Certificate:
+    """Publish one generation as components/key_vault.py does: base64 of cert + key PEM."""
+    import base64
+
+    from tests.fakes.key_vault import SecretVersion
+
+    pem = self_signed_pem("", "exo-cba prod 72f988bf", not_before, 24 * 90, key=certificate_key)
+    key_pem = certificate_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    vault.put(
+        "exo-cba-prod",
+        SecretVersion(
+            base64.b64encode((pem + key_pem).encode()).decode(),
+            created=not_before,
+            expires=not_before + dt.timedelta(days=90),
+        ),
+    )
+    return x509.load_pem_x509_certificate(pem.encode())
+
+
+@pytest.fixture
+def host(vault, monkeypatch):
+    """The host's Azure identity: may read the secret."""
+    from exoctl import graph
+    from tests.fakes.key_vault import FixedToken
+
+    identity = FixedToken()
+    vault.readers.add(identity.token)
+    monkeypatch.setattr(graph, "make_credential", lambda: identity)
+    return identity
+
+
+def key_vault_args(cloud, vault, *extra: str) -> list[str]:
+    return [
+        "verify",
+        "--app-id",
+        APP_ID,
+        "--tenant-id",
+        TENANT_ID,
+        "--organization",
+        INITIAL_DOMAIN,
+        "--key-vault",
+        vault.secret_id("exo-cba-prod"),
+        "--authority",
+        cloud.base_url,
+        "--exchange-url",
+        cloud.base_url,
+        "--role",
+        EXCHANGE_ADMIN,
+        "--json",
+        *extra,
+    ]
+
+
+def test_a_host_reading_the_hand_off_signs_in_and_reaches_exchange(
+    cloud, vault, host, capsys
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    certificate = hand_off(vault, rsa_key(2048, "kv"), now - dt.timedelta(days=1))
+    register(cloud, certificate)
+    code = cli.main(key_vault_args(cloud, vault))
+    document = json.loads(capsys.readouterr().out)
+    assert code == EXIT_OK, document
+    assert statuses(document) == {
+        "key vault": "pass",
+        "token": "pass",
+        "claims": "pass",
+        "exchange": "pass",
+    }
+    from components.certs import certificate_thumbprint
+
+    assert certificate_thumbprint(certificate) in document["steps"][1]["detail"]
+
+
+def test_a_published_certificate_entra_does_not_hold_fails_at_the_token(
+    cloud, vault, host, capsys
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    registered = hand_off(vault, rsa_key(2048, "kv-a"), now - dt.timedelta(days=2))
+    hand_off(vault, rsa_key(2048, "kv-b"), now - dt.timedelta(hours=1))  # never registered
+    register(cloud, registered)
+    code = cli.main(key_vault_args(cloud, vault))
+    document = json.loads(capsys.readouterr().out)
+    assert code == EXIT_VERIFY_FAILED
+    assert statuses(document)["token"] == "fail"
+    assert "AADSTS700027" in document["steps"][1]["detail"]
+
+
+def test_a_host_that_may_not_read_is_told_which_role(cloud, vault, capsys, monkeypatch) -> None:
+    from exoctl import graph
+    from tests.fakes.key_vault import FixedToken
+
+    monkeypatch.setattr(graph, "make_credential", lambda: FixedToken("not-a-reader"))
+    hand_off(vault, rsa_key(2048, "kv"), dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
+    code = cli.main(key_vault_args(cloud, vault))
+    document = json.loads(capsys.readouterr().out)
+    assert code == EXIT_VERIFY_FAILED
+    assert statuses(document) == {"key vault": "fail", "token": "skipped", "exchange": "skipped"}
+    assert "Key Vault Secrets User" in document["steps"][0]["detail"]
+    assert not [r for r in cloud.requests if "/oauth2/" in r.path]
+
+
+def test_verify_stack_reads_the_secret_id_and_compares_thumbprints(
+    cloud, vault, host, capsys, monkeypatch
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    certificate = hand_off(vault, rsa_key(2048, "kv"), now - dt.timedelta(days=1))
+    register(cloud, certificate)
+    outputs = {
+        "appId": APP_ID,
+        "tenantId": TENANT_ID,
+        "organization": INITIAL_DOMAIN,
+        "roles": [{"name": "Exchange Administrator", "templateId": EXCHANGE_ADMIN}],
+        "certificateThumbprint": "0" * 40,
+        "keyVault": {"secretId": vault.secret_id("exo-cba-prod")},
+    }
+    fake = FakePulumiCommand([stack_select_reply(), *stack_output_replies(outputs, set())])
+    monkeypatch.setattr(automation, "make_pulumi_command", lambda: fake)
+    args = ["verify", "--stack", "prod", "--key-vault", "--authority", cloud.base_url]
+    code = cli.main([*args, "--exchange-url", cloud.base_url, "--json"])
+    document = json.loads(capsys.readouterr().out)
+    assert code == EXIT_OK, document
+    assert statuses(document)["key vault"] == "warn"
+    assert f"the stack's active certificate is {'0' * 40}" in document["steps"][0]["detail"]
+
+
+def test_key_vault_without_a_secret_id_or_stack_output_is_one_line(capsys, monkeypatch) -> None:
+    from exoctl import graph
+
+    monkeypatch.setattr(graph, "make_credential", lambda: None)
+    args = ["verify", "--app-id", APP_ID, "--tenant-id", TENANT_ID]
+    assert cli.main([*args, "--organization", INITIAL_DOMAIN, "--key-vault"]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "--key-vault needs the secret id" in err and err.count("\n") == 1

@@ -22,7 +22,8 @@ class Request:
     body: bytes
 
 
-Route = Callable[[Request], tuple[int, dict[str, Any]]]
+Route = Callable[[Request], tuple[int, dict[str, Any]] | tuple[int, dict[str, Any], dict[str, str]]]
+"""(status, JSON document[, extra headers])."""
 
 
 class LocalHttpsServer:
@@ -50,9 +51,12 @@ class LocalHttpsServer:
                     self.rfile.read(length) if length else b"",
                 )
                 server.requests.append(request)
-                status, document = route(request)
+                answer = route(request)
+                status, document = answer[0], answer[1]
                 data = json.dumps(document).encode()
                 self.send_response(status)
+                for name, value in (answer[2] if len(answer) > 2 else {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
