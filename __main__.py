@@ -105,6 +105,7 @@ if settings.key_vault is not None and credentials.private_key_pem is not None:
         KeyVaultHandOffArgs(
             vault=settings.key_vault,
             cloud=settings.cloud,
+            stack=pulumi.get_stack(),
             secret_name=secret_name(pulumi.get_stack()),
             cert_pem=credentials.cert_pem,
             private_key_pem=credentials.private_key_pem,

@@ -32,6 +32,8 @@ from components.wellknown import KEY_VAULT_SECRETS_USER_ROLE_ID
 CONTENT_TYPE = "application/x-pem-file"
 # Tags a reader can check without reading the value (exoctl drift compares them).
 TAG_THUMBPRINT = "exo-cba-thumbprint"
+TAG_NOT_AFTER = "exo-cba-not-after"
+TAG_STACK = "exo-cba-stack"
 TAG_ENCODING = "exo-cba-encoding"
 # Role assignment names must be GUIDs; deriving them from what they grant keeps the
 # program deterministic and makes a repeated assignment the same assignment.
@@ -77,6 +79,7 @@ def import_azure() -> ModuleType:
 class KeyVaultHandOffArgs:
     vault: KeyVault
     cloud: Cloud
+    stack: str
     secret_name: str
     cert_pem: pulumi.Input[str]
     """The active certificate; resolves only once Entra holds it."""
@@ -134,7 +137,12 @@ class KeyVaultHandOff(pulumi.ComponentResource):
             content_type=CONTENT_TYPE,
             not_before_date=args.not_before,
             expiration_date=args.not_after,
-            tags={TAG_THUMBPRINT: args.thumbprint, TAG_ENCODING: "base64"},
+            tags={
+                TAG_THUMBPRINT: args.thumbprint,
+                TAG_NOT_AFTER: args.not_after,
+                TAG_STACK: args.stack,
+                TAG_ENCODING: "base64",
+            },
             opts=on_vault,
         )
         # Scoped to the one secret, not the vault: a reader sees this stack's

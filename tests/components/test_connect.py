@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import random
 import re
 
 from cryptography import x509
 
-from components.certs import thumbprint
+from components.certs import certificate_thumbprint, thumbprint
 from components.clouds import GCC_HIGH
 from components.connect import (
     PFX_PASSWORD_VARIABLE,
@@ -20,6 +21,11 @@ from tests.conftest import INITIAL_DOMAIN, MOCK_CLOCK, PROVIDER_LAG, run_stack, 
 from tests.fakes.deployment import Deployment
 
 APP_ID = stable_guid("client", "exo-app")
+SECRET = "azure:keyvault/secret:Secret"
+VAULT_ID = (
+    "/subscriptions/0f1e2d3c-4b5a-4968-8776-655443322110/resourceGroups/rg/providers/"
+    "Microsoft.KeyVault/vaults/kv-exo"
+)
 CN = "exo-cba dev 72f988bf"
 
 
@@ -74,13 +80,26 @@ def host_pick(held: list[x509.Certificate], moment: dt.datetime) -> x509.Certifi
     return next((c for c in valid if c.not_valid_before_utc < settled), valid[0] if valid else None)
 
 
+def published(value: str) -> x509.Certificate:
+    """The certificate in a Key Vault hand-off value (base64 of cert PEM + key PEM)."""
+    return x509.load_pem_x509_certificate(base64.b64decode(value).split(b"-----BEGIN PRIVATE")[0])
+
+
 def test_a_script_written_once_keeps_connecting_for_two_years_of_weekly_runs(monkeypatch) -> None:
     """At every run the host installs what export-pfx gives it; between runs its script
-    picks a certificate. That pick must always be registered in Entra and valid."""
+    picks a certificate. That pick must always be registered in Entra and valid. A second
+    host reads the Key Vault hand-off instead: every version the secret has had, as Key
+    Vault keeps them, each expiring with its certificate."""
     deployment = Deployment(
-        monkeypatch, {"certificate.validityDays": "90", "certificate.rotationDays": "30"}
+        monkeypatch,
+        {
+            "certificate.validityDays": "90",
+            "certificate.rotationDays": "30",
+            "keyVault.id": VAULT_ID,
+        },
     )
     held: dict[str, x509.Certificate] = {}
+    versions: list[x509.Certificate] = []
     schedule = random.Random(7)
     now = MOCK_CLOCK
     picks = set()
@@ -93,6 +112,12 @@ def test_a_script_written_once_keeps_connecting_for_two_years_of_weekly_runs(mon
         pem = outputs["certificatePem"]
         held[thumbprint(pem)] = x509.load_pem_x509_certificate(pem.encode())
         registered = {thumbprint(i["value"]) for i in deployment.registered_certificates().values()}
+        # Published: the secret's current value is a certificate Entra holds.
+        ((_, secret),) = deployment.held(SECRET).items()
+        current = published(secret["value"])
+        assert certificate_thumbprint(current) in registered
+        if not versions or versions[-1] != current:
+            versions.append(current)
         next_run = now + dt.timedelta(days=7, hours=schedule.randint(-6, 6))
         # The run ends after the providers made what it declared (PROVIDER_LAG).
         done = now + PROVIDER_LAG + dt.timedelta(minutes=1)
@@ -102,12 +127,11 @@ def test_a_script_written_once_keeps_connecting_for_two_years_of_weekly_runs(mon
             now + dt.timedelta(days=3),
             next_run - dt.timedelta(minutes=1),
         ):
-            picked = host_pick(list(held.values()), moment)
-            assert picked is not None, moment
-            from components.certs import certificate_thumbprint
-
-            assert certificate_thumbprint(picked) in registered, moment
-            assert picked.not_valid_before_utc <= moment < picked.not_valid_after_utc
-            picks.add(certificate_thumbprint(picked))
+            for source in (list(held.values()), versions):
+                picked = host_pick(source, moment)
+                assert picked is not None, moment
+                assert certificate_thumbprint(picked) in registered, moment
+                assert picked.not_valid_before_utc <= moment < picked.not_valid_after_utc
+                picks.add(certificate_thumbprint(picked))
         now = next_run
     assert len(picks) >= 20  # it rotated, and the script followed without an edit

@@ -164,7 +164,12 @@ def test_the_secret_holds_the_active_certificate_and_its_key_as_a_secret() -> No
     active_pem = certificate.public_bytes(serialization.Encoding.PEM).decode()
     assert thumbprint(active_pem) == outputs["certificateThumbprint"]
     assert key.public_key().public_numbers() == certificate.public_key().public_numbers()
-    assert inputs["tags"]["exo-cba-thumbprint"] == outputs["certificateThumbprint"]
+    assert inputs["tags"] == {
+        "exo-cba-thumbprint": outputs["certificateThumbprint"],
+        "exo-cba-not-after": outputs["certificateNotAfter"],
+        "exo-cba-stack": "dev",
+        "exo-cba-encoding": "base64",
+    }
     # The secret's validity is the certificate's own.
     stamp = "%Y-%m-%dT%H:%M:%SZ"
     assert inputs["notBeforeDate"] == certificate.not_valid_before_utc.strftime(stamp)
@@ -239,6 +244,30 @@ def test_nothing_is_published_before_entra_holds_the_certificate(monkeypatch) ->
     assert run.error is not None
     assert not any(t == SECRET for t, _, _ in deployment.mocks.created)
     assert "keyVault" not in deployment.outputs
+
+
+def test_a_failed_rotation_leaves_the_published_certificate_alone(monkeypatch) -> None:
+    config = {**CONFIG, "certificate.validityDays": "30", "certificate.rotationDays": "10"}
+    deployment = Deployment(monkeypatch, config)
+    deployment.up(MOCK_CLOCK)
+    (before,) = deployment.held(SECRET).values()
+    registered = set(deployment.registered_certificates())
+    # Ten days on, the new generation's key credential is refused.
+    rehearsal = Deployment(monkeypatch, config)
+    rehearsal.up(MOCK_CLOCK)
+    rehearsal.up(MOCK_CLOCK + dt.timedelta(days=10))
+    (new_credential,) = set(rehearsal.registered_certificates()) - registered
+    failed = deployment.up(MOCK_CLOCK + dt.timedelta(days=10), failing={new_credential})
+    assert failed.error is not None
+    (after,) = deployment.held(SECRET).values()
+    assert after["value"] == before["value"]
+    # The next good run publishes the new generation.
+    deployment.up(MOCK_CLOCK + dt.timedelta(days=10, hours=6))
+    (done,) = deployment.held(SECRET).values()
+    certificate, _ = decoded(done["value"])
+    pem = certificate.public_bytes(serialization.Encoding.PEM).decode()
+    assert thumbprint(pem) == deployment.outputs["certificateThumbprint"]
+    assert done["value"] != before["value"]
 
 
 def test_mocks_are_entra_mocks() -> None:
