@@ -121,6 +121,12 @@ def test_the_key_vault_secrets_new_version_belongs_to_the_rotation(tmp_path, cap
     code, report = drift(capsys, "--from", log(tmp_path, edited, "edited.jsonl"))
     assert (code, report["status"]) == (EXIT_DRIFT, "drift")
     assert [c["type"] for c in report["changes"]] == ["azure:keyvault/secret:Secret"]
+    deleted = ev.refresh_preview(
+        "contoso", GENERATIONS, {"exo-keyvault-secret": ("delete", [])}, key_vault=True
+    )
+    code, report = drift(capsys, "--from", log(tmp_path, deleted, "deleted.jsonl"))
+    assert (code, report["status"]) == (EXIT_DRIFT, "drift")
+    assert [(c["name"], c["op"]) for c in report["changes"]] == [("exo-keyvault-secret", "delete")]
 
 
 def test_undeployed_config_is_pending_and_outranks_rotation(tmp_path, capsys) -> None:
