@@ -56,7 +56,8 @@ def register(cloud, certificate, consent: bool = True, roles: set[str] | None = 
     )
 
 
-def verify_args(pfx_path: Path, base_url: str, *extra: str) -> list[str]:
+def explicit_args(base_url: str, *source: str) -> list[str]:
+    """verify in explicit mode against the stand-ins at base_url, signing in with source."""
     return [
         "verify",
         "--app-id",
@@ -65,14 +66,17 @@ def verify_args(pfx_path: Path, base_url: str, *extra: str) -> list[str]:
         TENANT_ID,
         "--organization",
         INITIAL_DOMAIN,
-        "--pfx",
-        str(pfx_path),
-        "--password-env",
-        "PFX_PASSWORD",
+        *source,
         "--authority",
         base_url,
         "--exchange-url",
         base_url,
+    ]
+
+
+def verify_args(pfx_path: Path, base_url: str, *extra: str) -> list[str]:
+    return [
+        *explicit_args(base_url, "--pfx", str(pfx_path), "--password-env", "PFX_PASSWORD"),
         *extra,
     ]
 
@@ -574,25 +578,8 @@ def host(vault, monkeypatch):
 
 
 def key_vault_args(cloud, vault, *extra: str) -> list[str]:
-    return [
-        "verify",
-        "--app-id",
-        APP_ID,
-        "--tenant-id",
-        TENANT_ID,
-        "--organization",
-        INITIAL_DOMAIN,
-        "--key-vault",
-        vault.secret_id("exo-cba-prod"),
-        "--authority",
-        cloud.base_url,
-        "--exchange-url",
-        cloud.base_url,
-        "--role",
-        EXCHANGE_ADMIN,
-        "--json",
-        *extra,
-    ]
+    source = ("--key-vault", vault.secret_id("exo-cba-prod"))
+    return [*explicit_args(cloud.base_url, *source), "--role", EXCHANGE_ADMIN, "--json", *extra]
 
 
 def test_a_host_reading_the_hand_off_signs_in_and_reaches_exchange(

@@ -67,7 +67,7 @@ def live_stack():
 
 def test_up_verify_preview_destroy(live_stack, tmp_path: Path, monkeypatch) -> None:
     from exoctl import pfx
-    from exoctl.verify import Certificate, verify
+    from exoctl.verify import Certificate
 
     result = live_stack.up(on_output=print)
     assert result.summary.result == "succeeded"
@@ -79,13 +79,21 @@ def test_up_verify_preview_destroy(live_stack, tmp_path: Path, monkeypatch) -> N
     key = pfx.load_private_key(outputs["privateKeyPem"], "privateKeyPem")
     pfx.write_private_file(path, pfx.build_pfx(certificate, key, password.encode(), False), False)
 
+    verify_until_replicated(outputs, Certificate(path, password.encode()))
+    assert_no_op_preview(live_stack)
+
+
+def verify_until_replicated(outputs: dict, source: object) -> None:
+    """verify, retried while new grants reach Exchange (up to REPLICATION_WAIT_SECONDS)."""
+    from exoctl.verify import verify
+
     deadline = time.monotonic() + REPLICATION_WAIT_SECONDS
     while True:
         verification = verify(
             outputs["appId"],
             outputs["tenantId"],
             outputs["organization"],
-            Certificate(path, password.encode()),
+            source,
             [role["templateId"] for role in outputs["roles"]],
         )
         if verification.ok or time.monotonic() > deadline:
@@ -93,6 +101,8 @@ def test_up_verify_preview_destroy(live_stack, tmp_path: Path, monkeypatch) -> N
         time.sleep(60)
     assert verification.ok, verification.document()
 
-    preview = live_stack.preview(on_output=print)
+
+def assert_no_op_preview(stack) -> None:
+    preview = stack.preview(on_output=print)
     changed = {op: n for op, n in preview.change_summary.items() if op != "same" and n}
     assert changed == {}, f"a second run proposes changes: {changed}"

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import os
 import secrets
-import time
 
 import pytest
 
 from tests.conftest import PROJECT_ROOT
-from tests.live.test_live import REPLICATION_WAIT_SECONDS, _missing
+from tests.live.test_live import _missing, assert_no_op_preview, verify_until_replicated
 
 pytestmark = pytest.mark.live
 
@@ -59,7 +58,7 @@ def live_stack_with_vault():
 
 def test_up_publish_verify_as_host_preview_destroy(live_stack_with_vault) -> None:
     from exoctl import graph
-    from exoctl.verify import KeyVaultHandOff, verify
+    from exoctl.verify import KeyVaultHandOff
 
     result = live_stack_with_vault.up(on_output=print)
     assert result.summary.result == "succeeded"
@@ -69,20 +68,5 @@ def test_up_publish_verify_as_host_preview_destroy(live_stack_with_vault) -> Non
         graph.make_credential(),
         expected_thumbprint=outputs["certificateThumbprint"],
     )
-    deadline = time.monotonic() + REPLICATION_WAIT_SECONDS
-    while True:
-        verification = verify(
-            outputs["appId"],
-            outputs["tenantId"],
-            outputs["organization"],
-            source,
-            [role["templateId"] for role in outputs["roles"]],
-        )
-        if verification.ok or time.monotonic() > deadline:
-            break
-        time.sleep(60)
-    assert verification.ok, verification.document()
-
-    preview = live_stack_with_vault.preview(on_output=print)
-    changed = {op: n for op, n in preview.change_summary.items() if op != "same" and n}
-    assert changed == {}, f"a second run proposes changes: {changed}"
+    verify_until_replicated(outputs, source)
+    assert_no_op_preview(live_stack_with_vault)
