@@ -56,7 +56,7 @@ def register(cloud, certificate, consent: bool = True, roles: set[str] | None = 
     )
 
 
-def explicit_args(base_url: str, *source: str) -> list[str]:
+def explicit_args(base_url: str, *source: str, organization: str = INITIAL_DOMAIN) -> list[str]:
     """verify in explicit mode against the stand-ins at base_url, signing in with source."""
     return [
         "verify",
@@ -65,7 +65,7 @@ def explicit_args(base_url: str, *source: str) -> list[str]:
         "--tenant-id",
         TENANT_ID,
         "--organization",
-        INITIAL_DOMAIN,
+        organization,
         *source,
         "--authority",
         base_url,
@@ -265,25 +265,8 @@ def token_scopes(fake) -> list[str]:
 
 
 def gcc_high_args(path: Path, fake, *extra: str) -> list[str]:
-    return [
-        "verify",
-        "--app-id",
-        APP_ID,
-        "--tenant-id",
-        TENANT_ID,
-        "--organization",
-        GCC_HIGH_ORG,
-        "--pfx",
-        str(path),
-        "--password-env",
-        "PFX_PASSWORD",
-        "--authority",
-        fake.base_url,
-        "--exchange-url",
-        fake.base_url,
-        "--json",
-        *extra,
-    ]
+    source = ("--pfx", str(path), "--password-env", "PFX_PASSWORD")
+    return [*explicit_args(fake.base_url, *source, organization=GCC_HIGH_ORG), "--json", *extra]
 
 
 def test_a_gcc_high_tenant_is_verified_with_its_own_exchange_scope(gcc_high, pfx, capsys) -> None:
