@@ -15,6 +15,7 @@ from components.connect import (
     PFX_PASSWORD_VARIABLE,
     SETTLE_MINUTES,
     connect_from_folder,
+    connect_from_key_vault,
     connect_from_store,
 )
 from tests.conftest import INITIAL_DOMAIN, MOCK_CLOCK, PROVIDER_LAG, run_stack, stable_guid
@@ -52,6 +53,28 @@ def test_the_folder_line_reads_the_password_from_the_environment_only() -> None:
     assert 'Get-ChildItem "$HOME/.exo-cba/*.pfx"' in text
     assert f"-eq '{CN}'" in text
     assert "PRIVATE KEY" not in text and "BEGIN" not in text
+
+
+def test_the_key_vault_script_reads_every_version_and_picks_like_the_others() -> None:
+    run = run_stack({"keyVault.id": VAULT_ID})
+    text = run.outputs["keyVault"]["connectScript"]
+    lines = text.splitlines()
+    assert lines[0].startswith("Connect-AzAccount -Identity | Out-Null")
+    assert "Get-AzKeyVaultSecret -VaultName 'kv-exo' -Name 'exo-cba-dev' -IncludeVersions |" in text
+    assert "$_.Enabled -and $_.Expires -gt [DateTime]::UtcNow" in text
+    assert "-Name 'exo-cba-dev' -Version $_.Version -AsPlainText" in text
+    assert "[Convert]::FromBase64String($b64)" in text
+    assert "X509Certificate2]::CreateFromPem(" in text
+    # The same pick as the store and folder lines, by the stack's subject.
+    store = run.outputs["connectCommandStore"].splitlines()
+    assert lines[-8:] == store[-8:]
+    assert f"-eq '{CN}'" in text
+    assert run.outputs["certificateThumbprint"] not in text
+    assert "PRIVATE KEY" not in text and "BEGIN" not in text
+    assert max(len(line) for line in lines) <= 110
+    gov = connect_from_key_vault("app", "c.onmicrosoft.us", "o'brien", "kv", "s", GCC_HIGH)
+    assert gov.startswith("Connect-AzAccount -Identity -Environment AzureUSGovernment")
+    assert "-eq 'o''brien'" in gov and gov.endswith("O365USGovGCCHigh")
 
 
 def test_quotes_and_clouds() -> None:
