@@ -19,7 +19,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 test: lint
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest -n auto
 
 # Not part of `make test`: how fast `exoctl drift --all` checks 64 stacks (README, "Drift").
 bench: $(STAMP)
