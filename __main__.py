@@ -168,25 +168,19 @@ pulumi.export(
         ]
     ),
 )
-if hand_off is not None and settings.key_vault is not None:
-    vault = settings.key_vault
+if hand_off is not None:
     pulumi.export(
         "keyVault",
         pulumi.Output.all(
             app.client_id, organization, credentials.common_name, hand_off.secret_id
         ).apply(
             lambda values: {
-                "vaultId": vault.id,
-                "secretName": secret_name(pulumi.get_stack()),
+                "vaultId": hand_off.vault.id,
+                "secretName": hand_off.secret_name,
                 "secretId": values[3],
-                "readers": list(vault.readers),
+                "readers": list(hand_off.vault.readers),
                 "connectScript": connect_from_key_vault(
-                    values[0],
-                    values[1],
-                    values[2],
-                    vault.name,
-                    secret_name(pulumi.get_stack()),
-                    settings.cloud,
+                    *values[:3], hand_off.vault.name, hand_off.secret_name, settings.cloud
                 ),
             }
         ),

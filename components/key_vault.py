@@ -11,8 +11,8 @@ azurerm documentation warns that Key Vault strips newlines from multi-line value
 and a PEM without them does not parse. Base64 text is computed from provider
 outputs, so the value, like everything else here, is deterministic.
 
-Only read by the program when `exo-cba:keyVault.id` is set; pulumi-azure is then
-imported (requirements-keyvault.txt).
+Only built when `exo-cba:keyVault.id` is set; pulumi-azure is imported then
+(requirements-keyvault.txt), never at module import.
 """
 
 from __future__ import annotations
@@ -21,16 +21,16 @@ import base64
 import re
 import uuid
 from dataclasses import dataclass
-from types import ModuleType
 
 import pulumi
 
 from components.clouds import Cloud
-from components.settings import ConfigError, KeyVault
+from components.settings import KeyVault
 from components.wellknown import KEY_VAULT_SECRETS_USER_ROLE_ID
 
 CONTENT_TYPE = "application/x-pem-file"
-# Tags a reader can check without reading the value (exoctl drift compares them).
+# Tags a reader can check without reading the value (exoctl verify compares the
+# thumbprint with the certificate it reads).
 TAG_THUMBPRINT = "exo-cba-thumbprint"
 TAG_NOT_AFTER = "exo-cba-not-after"
 TAG_STACK = "exo-cba-stack"
@@ -60,21 +60,6 @@ def assignment_name(scope: str, principal_id: str) -> str:
     )
 
 
-def import_azure() -> ModuleType:
-    # Imported here, not at the top: a ~160 MB package only this feature needs.
-    try:
-        import pulumi_azure
-    except ImportError:
-        raise ConfigError(
-            [
-                "exo-cba:keyVault.id: is set, but pulumi-azure is not installed; allowed: "
-                "install it into the project's virtualenv "
-                "(.venv/bin/pip install -r requirements-keyvault.txt), or unset keyVault.id"
-            ]
-        ) from None
-    return pulumi_azure
-
-
 @dataclass
 class KeyVaultHandOffArgs:
     vault: KeyVault
@@ -94,6 +79,8 @@ class KeyVaultHandOffArgs:
 class KeyVaultHandOff(pulumi.ComponentResource):
     """One secret, one version per generation, and read access for the listed hosts."""
 
+    vault: KeyVault
+    secret_name: str
     secret_id: pulumi.Output[str]
     """Versionless id: `https://<vault>.<suffix>/secrets/<name>`."""
     version: pulumi.Output[str]
@@ -102,7 +89,12 @@ class KeyVaultHandOff(pulumi.ComponentResource):
         self, name: str, args: KeyVaultHandOffArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("exo:index:KeyVaultHandOff", name, None, opts)
-        azure = import_azure()
+        self.vault = args.vault
+        self.secret_name = args.secret_name
+        # Imported here, not at the top: a ~160 MB package only this feature needs;
+        # settings.py has already refused the config if it is not installed.
+        import pulumi_azure as azure
+
         # An explicit provider: the vault's subscription, tenant and cloud come from
         # this stack's config, not from whatever `az account` happens to select, and
         # no resource provider is registered (that needs subscription-wide rights).

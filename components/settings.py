@@ -10,6 +10,7 @@ module parses strings; defaults mirror the `config:` block of Pulumi.yaml
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import json
 import re
 import uuid
@@ -70,6 +71,8 @@ CERTIFICATE = "certificate"
 CERTIFICATE_FIELDS = ("validityDays", "rotationDays", "keySize", "subject", "publicCertificates")
 KEY_VAULT = "keyVault"
 KEY_VAULT_FIELDS = ("id", "tenantId", "readers")
+# The provider package the Key Vault hand-off needs (requirements-keyvault.txt).
+KEY_VAULT_PACKAGE = "pulumi_azure"
 
 KNOWN_KEYS = (
     "displayName",
@@ -451,6 +454,16 @@ def _key_vault(reader: _Reader, bring_your_own: bool) -> KeyVault | None:
             "is set with certificate.publicCertificates: the stack holds no private key to publish",
             "publish brought certificates from your own PKI; or generate them (unset "
             "certificate.publicCertificates)",
+        )
+        return None
+    # Checked here, with the rest of the config, so a missing package stops the run
+    # before anything is declared (components/key_vault.py imports it later).
+    if importlib.util.find_spec(KEY_VAULT_PACKAGE) is None:
+        reader.fail(
+            "keyVault.id",
+            "is set, but pulumi-azure is not installed",
+            "install it into the project's virtualenv (.venv/bin/pip install -r "
+            "requirements-keyvault.txt), or unset keyVault.id",
         )
         return None
     if tenant is not None:

@@ -12,7 +12,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from components.certs import thumbprint
-from components.key_vault import assignment_name, import_azure, secret_name
+from components.key_vault import assignment_name, secret_name
 from components.settings import ConfigError, load_settings
 from components.wellknown import KEY_VAULT_SECRETS_USER_ROLE_ID
 from exoctl.engine import is_secret, reveal
@@ -103,13 +103,16 @@ def test_brought_certificates_cannot_be_handed_off() -> None:
     assert problem.startswith("exo-cba:keyVault.id: is set with certificate.publicCertificates")
 
 
-def test_a_missing_pulumi_azure_is_a_config_error_naming_the_key(monkeypatch) -> None:
+def test_a_missing_pulumi_azure_stops_the_run_before_anything_is_declared(monkeypatch) -> None:
+    # What an interpreter without the package sees: the import system finds nothing.
     monkeypatch.setitem(sys.modules, "pulumi_azure", None)
+    mocks = EntraMocks()
     with pytest.raises(ConfigError) as caught:
-        import_azure()
+        run_stack(CONFIG, mocks=mocks)
     (problem,) = caught.value.problems
     assert problem.startswith("exo-cba:keyVault.id: is set, but pulumi-azure is not installed")
     assert "requirements-keyvault.txt" in problem
+    assert mocks.created == []
 
 
 def test_secret_names_keep_to_key_vaults_alphabet() -> None:
