@@ -227,6 +227,7 @@ def _token_with_hand_off(
 ) -> str | None:
     import datetime as dt
 
+    from components.connect import SETTLE_MINUTES
     from exoctl.key_vault import HandOffError, read_hand_off
 
     now = source.now or dt.datetime.now(dt.UTC)
@@ -252,7 +253,8 @@ def _token_with_hand_off(
         status = "warn"
         notes.append(
             f"the stack's active certificate is {source.expected_thumbprint}: hosts pick it "
-            "once it has been valid for 15 minutes and `pulumi up` has published it"
+            f"once `pulumi up` has published it and it has been valid for {SETTLE_MINUTES} "
+            "minutes"
         )
     if published.skipped:
         status = "warn"

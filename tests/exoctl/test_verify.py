@@ -527,7 +527,9 @@ def test_exactly_one_sign_in_source(pfx, capsys, monkeypatch) -> None:
 # ---------------------------------------------------------------- key vault hand-off
 
 
-def hand_off(vault, certificate_key, not_before: dt.datetime) -> x509.Certificate:
+def hand_off(
+    vault, certificate_key, not_before: dt.datetime, tags: dict[str, str] | None = None
+) -> x509.Certificate:
     """Publish one generation as components/key_vault.py does: base64 of cert + key PEM."""
     import base64
 
@@ -543,6 +545,7 @@ def hand_off(vault, certificate_key, not_before: dt.datetime) -> x509.Certificat
             base64.b64encode((pem + key_pem).encode()).decode(),
             created=not_before,
             expires=not_before + dt.timedelta(days=90),
+            tags=tags or {},
         ),
     )
     return x509.load_pem_x509_certificate(pem.encode())
@@ -597,6 +600,19 @@ def test_a_published_certificate_entra_does_not_hold_fails_at_the_token(
     assert code == EXIT_VERIFY_FAILED
     assert statuses(document)["token"] == "fail"
     assert "AADSTS700027" in document["steps"][1]["detail"]
+
+
+def test_a_value_replaced_by_hand_is_a_warning_naming_the_tag(cloud, vault, host, capsys) -> None:
+    now = dt.datetime.now(dt.UTC)
+    tags = {"exo-cba-thumbprint": "A" * 40}
+    certificate = hand_off(vault, rsa_key(2048, "kv"), now - dt.timedelta(days=1), tags)
+    register(cloud, certificate)
+    code = cli.main(key_vault_args(cloud, vault))
+    document = json.loads(capsys.readouterr().out)
+    # The certificate still works, so verify passes; the step says what is off.
+    assert code == EXIT_OK, document
+    assert statuses(document)["key vault"] == "warn"
+    assert f"its tag says {'A' * 40}" in document["steps"][0]["detail"]
 
 
 def test_a_host_that_may_not_read_is_told_which_role(cloud, vault, capsys, monkeypatch) -> None:
