@@ -268,7 +268,13 @@ def _verify_source(args: argparse.Namespace) -> Any:
         )
     if args.key_vault is not None:
         from exoctl import graph
+        from exoctl.key_vault import HandOffError, split_secret_id
 
+        if args.key_vault:
+            try:
+                split_secret_id(args.key_vault)
+            except HandOffError as error:
+                raise ExoctlError(f"--key-vault: {error}") from None
         return verify.KeyVaultHandOff(args.key_vault, graph.make_credential())
     if args.pfx:
         if not args.password_env:

@@ -661,3 +661,8 @@ def test_key_vault_without_a_secret_id_or_stack_output_is_one_line(capsys, monke
     assert cli.main([*args, "--organization", INITIAL_DOMAIN, "--key-vault"]) == EXIT_USAGE
     err = capsys.readouterr().err
     assert "--key-vault needs the secret id" in err and err.count("\n") == 1
+    bad = ["--organization", INITIAL_DOMAIN, "--key-vault", "kv-exo-prod"]
+    assert cli.main([*args, *bad]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "--key-vault: 'kv-exo-prod' is not a Key Vault secret id" in err
+    assert err.count("\n") == 1
