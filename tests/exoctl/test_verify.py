@@ -186,17 +186,24 @@ def test_network_errors_are_named(pfx, capsys, tmp_path) -> None:
     assert "not verified" in out
 
 
-def test_from_stack_outputs(cloud, pfx, capsys, monkeypatch) -> None:
-    path, certificate = pfx
-    register(cloud, certificate)
+def deployed(monkeypatch, **outputs: object) -> None:
+    """A stack whose `pulumi stack output --json` is the usual outputs, with `outputs` over
+    them, served by the fake Pulumi CLI."""
     outputs = {
         "appId": APP_ID,
         "tenantId": TENANT_ID,
         "organization": INITIAL_DOMAIN,
         "roles": [{"name": "Exchange Administrator", "templateId": EXCHANGE_ADMIN}],
+        **outputs,
     }
     fake = FakePulumiCommand([stack_select_reply(), *stack_output_replies(outputs, set())])
     monkeypatch.setattr(automation, "make_pulumi_command", lambda: fake)
+
+
+def test_from_stack_outputs(cloud, pfx, capsys, monkeypatch) -> None:
+    path, certificate = pfx
+    register(cloud, certificate)
+    deployed(monkeypatch)
     code = cli.main(
         [
             "verify",
@@ -299,15 +306,7 @@ def test_verify_stack_takes_the_cloud_from_the_stack_outputs(
 ) -> None:
     path, certificate = pfx
     register_in(gcc_high, certificate, "https://outlook.office365.us")
-    outputs = {
-        "appId": APP_ID,
-        "tenantId": TENANT_ID,
-        "organization": GCC_HIGH_ORG,
-        "cloud": "gcc-high",
-        "roles": [{"name": "Exchange Administrator", "templateId": EXCHANGE_ADMIN}],
-    }
-    fake = FakePulumiCommand([stack_select_reply(), *stack_output_replies(outputs, set())])
-    monkeypatch.setattr(automation, "make_pulumi_command", lambda: fake)
+    deployed(monkeypatch, organization=GCC_HIGH_ORG, cloud="gcc-high")
     args = ["verify", "--stack", "gov", "--pfx", str(path), "--password-env", "PFX_PASSWORD"]
     code = cli.main([*args, "--authority", gcc_high.base_url, "--exchange-url", gcc_high.base_url])
     assert code == EXIT_OK, capsys.readouterr().out
@@ -352,14 +351,7 @@ def test_without_roles_to_compare_verify_says_so(cloud, pfx, capsys) -> None:
 
 
 def stack_verify(cloud, path, monkeypatch, roles: list[dict]) -> int:
-    outputs = {
-        "appId": APP_ID,
-        "tenantId": TENANT_ID,
-        "organization": INITIAL_DOMAIN,
-        "roles": roles,
-    }
-    fake = FakePulumiCommand([stack_select_reply(), *stack_output_replies(outputs, set())])
-    monkeypatch.setattr(automation, "make_pulumi_command", lambda: fake)
+    deployed(monkeypatch, roles=roles)
     return cli.main(
         [
             *("verify", "--stack", "contoso", "--pfx", str(path), "--password-env", "PFX_PASSWORD"),
@@ -471,17 +463,8 @@ def test_a_token_that_matches_no_credential_is_refused_saying_which(
 
 def test_verify_stack_names_the_declared_subjects(cloud, issuer, capsys, monkeypatch) -> None:
     register_federated(cloud, issuer)
-    outputs = {
-        "appId": APP_ID,
-        "tenantId": TENANT_ID,
-        "organization": INITIAL_DOMAIN,
-        "roles": [{"name": "Exchange Administrator", "templateId": EXCHANGE_ADMIN}],
-        "federatedCredentials": [
-            {"issuer": issuer.issuer, "subject": GITHUB_SUBJECT, "audiences": [AUDIENCE]}
-        ],
-    }
-    fake = FakePulumiCommand([stack_select_reply(), *stack_output_replies(outputs, set())])
-    monkeypatch.setattr(automation, "make_pulumi_command", lambda: fake)
+    declared = [{"issuer": issuer.issuer, "subject": GITHUB_SUBJECT, "audiences": [AUDIENCE]}]
+    deployed(monkeypatch, federatedCredentials=declared)
     monkeypatch.setenv(
         "PIPELINE_TOKEN", issuer.token("repo:contoso/exo-scripts:pull_request", AUDIENCE)
     )
@@ -635,16 +618,11 @@ def test_verify_stack_reads_the_secret_id_and_compares_thumbprints(
     now = dt.datetime.now(dt.UTC)
     certificate = hand_off(vault, rsa_key(2048, "kv"), now - dt.timedelta(days=1))
     register(cloud, certificate)
-    outputs = {
-        "appId": APP_ID,
-        "tenantId": TENANT_ID,
-        "organization": INITIAL_DOMAIN,
-        "roles": [{"name": "Exchange Administrator", "templateId": EXCHANGE_ADMIN}],
-        "certificateThumbprint": "0" * 40,
-        "keyVault": {"secretId": vault.secret_id("exo-cba-prod")},
-    }
-    fake = FakePulumiCommand([stack_select_reply(), *stack_output_replies(outputs, set())])
-    monkeypatch.setattr(automation, "make_pulumi_command", lambda: fake)
+    deployed(
+        monkeypatch,
+        certificateThumbprint="0" * 40,
+        keyVault={"secretId": vault.secret_id("exo-cba-prod")},
+    )
     args = ["verify", "--stack", "prod", "--key-vault", "--authority", cloud.base_url]
     code = cli.main([*args, "--exchange-url", cloud.base_url, "--json"])
     document = json.loads(capsys.readouterr().out)
