@@ -19,3 +19,20 @@ class ExoctlError(Exception):
     def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
         super().__init__(message)
         self.code = code
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of an exception's message (SDK errors run to many lines)."""
+    text = str(getattr(error, "message", None) or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def network_reason(error: BaseException) -> str:
+    """Why a connection failed, in a few words a user can act on."""
+    text = str(error)
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        return "TLS certificate not trusted (set REQUESTS_CA_BUNDLE for a private CA)"
+    for marker in ("Connection refused", "Name or service not known", "timed out"):
+        if marker in text:
+            return marker.lower()
+    return type(error).__name__

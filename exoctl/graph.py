@@ -12,6 +12,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
+from exoctl.errors import first_line
+
 TIMEOUT_SECONDS = 30
 
 # The least-privileged application permission for each read (Microsoft Graph
@@ -64,9 +66,7 @@ class Graph:
         try:
             token = credential.get_token(f"{self.base}/.default", tenant_id=tenant_id).token
         except Exception as error:  # azure-identity raises many kinds; all mean "no sign-in"
-            text = str(error).strip()
-            first = text.splitlines()[0] if text else type(error).__name__
-            raise GraphError(f"no Azure sign-in for Microsoft Graph: {first}") from None
+            raise GraphError(f"no Azure sign-in for Microsoft Graph: {first_line(error)}") from None
         self.session.headers["Authorization"] = f"Bearer {token}"
 
     def _url(self, path: str) -> str:

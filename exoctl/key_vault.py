@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from components.certs import certificate_thumbprint
 from components.connect import SETTLE_MINUTES
 from components.key_vault import TAG_THUMBPRINT
+from exoctl.errors import first_line, network_reason
 
 
 class HandOffError(Exception):
@@ -100,9 +101,9 @@ def read_hand_off(secret_id: str, credential: Any, now: dt.datetime) -> Publishe
             "exo-cba:keyVault.id set, or check the secret id"
         ) from None
     except ClientAuthenticationError as error:
-        raise HandOffError(f"cannot sign in to Key Vault: {_first_line(error)}") from None
+        raise HandOffError(f"cannot sign in to Key Vault: {first_line(error)}") from None
     except ServiceRequestError as error:
-        raise HandOffError(f"network: cannot reach {vault_url}: {_first_line(error)}") from None
+        raise HandOffError(f"network: cannot reach {vault_url}: {network_reason(error)}") from None
     except HttpResponseError as error:
         if error.status_code == 403:
             raise HandOffError(
@@ -110,9 +111,7 @@ def read_hand_off(secret_id: str, credential: Any, now: dt.datetime) -> Publishe
                 "Key Vault Secrets User on the secret (exo-cba:keyVault.readers), and the vault "
                 "must use Azure RBAC; a new assignment takes a few minutes"
             ) from None
-        raise HandOffError(
-            f"Key Vault answered {error.status_code}: {_first_line(error)}"
-        ) from None
+        raise HandOffError(f"Key Vault answered {error.status_code}: {first_line(error)}") from None
     valid = sorted(
         (f for f in found if f[0].not_valid_before_utc <= now < f[0].not_valid_after_utc),
         key=lambda f: f[0].not_valid_before_utc,
@@ -138,8 +137,3 @@ def read_hand_off(secret_id: str, credential: Any, now: dt.datetime) -> Publishe
         usable=len(valid),
         skipped=tuple(skipped),
     )
-
-
-def _first_line(error: Exception) -> str:
-    text = str(getattr(error, "message", None) or error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

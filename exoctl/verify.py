@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from components.clouds import CLOUDS, PUBLIC, Cloud
-from exoctl.errors import EXIT_USAGE, ExoctlError
+from exoctl.errors import EXIT_USAGE, ExoctlError, network_reason
 
 MANAGE_AS_APP = "Exchange.ManageAsApp"
 # What the ExchangeOnlineManagement v3 module sends with every REST call (README,
@@ -294,7 +294,7 @@ def _token_with_certificate(
         )
         response = app.acquire_token_for_client(scopes=[scope])
     except requests.RequestException as error:
-        _token_failed(result, f"network: cannot reach {authority}: {_network_reason(error)}")
+        _token_failed(result, f"network: cannot reach {authority}: {network_reason(error)}")
         return None
     except ValueError as error:  # MSAL's own refusal, e.g. an authority it cannot use
         _token_failed(result, f"MSAL refused the request: {error}")
@@ -335,7 +335,7 @@ def _token_with_federation(
         _token_failed(result, _federation_message(str(error), assertion, source.declared))
         return None
     except ServiceRequestError as error:
-        _token_failed(result, f"network: cannot reach {authority}: {_network_reason(error)}")
+        _token_failed(result, f"network: cannot reach {authority}: {network_reason(error)}")
         return None
     claims = _decode_claims(assertion)
     result.add(
@@ -423,16 +423,6 @@ def _token_failed(result: Verification, detail: str) -> Verification:
     return result
 
 
-def _network_reason(error: Exception) -> str:
-    text = str(error)
-    if "CERTIFICATE_VERIFY_FAILED" in text:
-        return "TLS certificate not trusted (set REQUESTS_CA_BUNDLE for a private CA)"
-    for marker in ("Connection refused", "Name or service not known", "timed out"):
-        if marker in text:
-            return marker.lower()
-    return type(error).__name__
-
-
 def module_headers(token: str, organization: str, cmdlet: str) -> dict[str, str]:
     """The headers the module's REST calls carry (README, "Verify").
 
@@ -473,7 +463,7 @@ def _invoke(
         )
     except requests.RequestException as error:
         result.add(
-            "exchange", "fail", f"network: cannot reach {exchange_url}: {_network_reason(error)}"
+            "exchange", "fail", f"network: cannot reach {exchange_url}: {network_reason(error)}"
         )
         return
     if response.status_code == 200:

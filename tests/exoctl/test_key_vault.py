@@ -118,3 +118,13 @@ def test_secret_ids_are_checked(secret_id: str) -> None:
         "https://kv.vault.azure.net",
         "exo-cba-prod",
     )
+
+
+def test_an_unreachable_vault_is_named(reader) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(HandOffError, match=rf"network: cannot reach https://127.0.0.1:{port}: "):
+        read_hand_off(f"https://127.0.0.1:{port}/secrets/{NAME}", reader, NOW)
