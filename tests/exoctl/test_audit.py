@@ -303,6 +303,22 @@ def test_a_certificate_with_its_own_identifier_is_matched_by_its_key(
     assert report["findings"] == []
 
 
+def test_a_certificate_whose_thumbprint_cannot_be_told_is_still_reported(
+    project, stack_cli, capsys, monkeypatch
+) -> None:
+    # Its own identifier (not a thumbprint) and no certificate in `key`: nothing shows it
+    # is one the stack registered, so it is someone else's.
+    directory = clean_directory()
+    unknown = g.key_credential(base64.b64encode(b"deploy tool v2").decode(), "tool")
+    directory.applications[APP_ID]["keyCredentials"].append(unknown)
+    assert thumbprint_of(unknown) == ""
+    code, report = run_audit_json(capsys, monkeypatch, project, directory)
+    assert (code, report["status"]) == (EXIT_DRIFT, "findings")
+    (finding,) = report["findings"]
+    assert (finding["category"], finding["object"]) == ("unmanaged_certificate", "application")
+    assert f"certificate {unknown['keyId']} (CN=tool," in finding["detail"]
+
+
 # ------------------------------------------------------------------ failures keep the rest
 
 
