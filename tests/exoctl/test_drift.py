@@ -164,6 +164,24 @@ def test_an_engine_error_is_status_error(tmp_path, capsys) -> None:
     assert report["errors"] == ["contoso: error: azuread:index:Application exo-app: 403"]
 
 
+@pytest.mark.parametrize("kind", ["refresh", "preview"])
+def test_a_failed_run_without_an_error_event_is_never_in_sync(tmp_path, capsys, kind) -> None:
+    # Nothing changed as far as the steps go, and the only diagnostic is a warning: the
+    # engine's own verdict (summaryEvent result failed) is all that says it failed.
+    events = (
+        ev.refresh_preview("contoso", GENERATIONS)
+        if kind == "refresh"
+        else ev.program_preview("contoso", GENERATIONS)
+    )
+    summary = next(e for e in events if "summaryEvent" in e)
+    summary["summaryEvent"]["result"] = "failed"
+    events.insert(-2, {"diagnosticEvent": {"message": "warning: slow\n", "severity": "warning"}})
+    code, report = drift(capsys, "--from", log(tmp_path, events))
+    assert (code, report["status"]) == (EXIT_USAGE, "error")
+    assert report["errors"] == ["contoso: the engine reported the run as failed"]
+    assert report["warnings"] == ["contoso: warning: slow"]
+
+
 @pytest.mark.parametrize(("refresh", "expected"), [(True, "drift"), (False, "pending")])
 def test_json_digests_are_detected_and_classified(tmp_path, capsys, refresh, expected) -> None:
     if refresh:
