@@ -140,6 +140,29 @@ def test_missing_admin_consent_is_named(cloud, pfx, capsys) -> None:
     assert not [r for r in cloud.requests if r.path.endswith("/InvokeCommand")]
 
 
+def test_a_token_with_other_roles_but_not_manage_as_app_is_missing_consent(
+    cloud, pfx, capsys
+) -> None:
+    # Consent to another Exchange app role (EWS's full_access_as_app) puts a `roles`
+    # claim in the token, but not the one app-only PowerShell needs.
+    path, certificate = pfx
+    cloud.register(
+        RegisteredApp(
+            APP_ID,
+            SP_ID,
+            certificates=[certificate],
+            app_roles={"https://outlook.office365.com": {"full_access_as_app"}},
+            directory_roles={EXCHANGE_ADMIN},
+        )
+    )
+    code, document = run_verify(capsys, cloud, path)
+    assert code == EXIT_VERIFY_FAILED
+    assert statuses(document) == {"token": "pass", "claims": "fail", "exchange": "skipped"}
+    detail = document["steps"][1]["detail"]
+    assert "(roles: full_access_as_app): admin consent is missing" in detail
+    assert not [r for r in cloud.requests if r.path.endswith("/InvokeCommand")]
+
+
 def test_missing_directory_role_warns_then_exchange_403_explains_replication(
     cloud, pfx, capsys
 ) -> None:
