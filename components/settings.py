@@ -33,6 +33,7 @@ from components.clouds import (
 )
 from components.rotation import OVERLAP_FACTOR
 from components.wellknown import (
+    AUDIENCES_PER_FEDERATED_CREDENTIAL,
     EXCHANGE_APP_ONLY_ROLES,
     GITHUB_ACTIONS_ISSUER,
     GLOBAL_ADMINISTRATOR_TEMPLATE_ID,
@@ -330,7 +331,7 @@ FEDERATED = "federatedCredentials"
 _FEDERATED_ALLOWED = (
     "GitHub Actions subjects (repo:OWNER/REPO:environment:NAME, repo:OWNER/REPO:ref:refs/"
     "heads/BRANCH, repo:OWNER/REPO:ref:refs/tags/TAG), or "
-    "'issuer=https://…;subject=…[;audiences=a,b]' for another issuer; exact subjects, each "
+    "'issuer=https://…;subject=…[;audiences=AUDIENCE]' for another issuer; exact subjects, each "
     f"once, at most {MAX_FEDERATED_CREDENTIALS}"
 )
 _GITHUB_SUBJECT = re.compile(
@@ -365,6 +366,14 @@ def _federated_credentials(
             fields = dict(part.split("=", 1) for part in text.split(";") if "=" in part)
             issuer, subject = fields.get("issuer", "").strip(), fields.get("subject", "").strip()
             listed = [a.strip() for a in fields.get("audiences", "").split(",") if a.strip()]
+            if len(listed) > AUDIENCES_PER_FEDERATED_CREDENTIAL:
+                reader.fail(
+                    FEDERATED,
+                    f"entry {index} lists {len(listed)} audiences ({', '.join(listed)}); Entra "
+                    "accepts exactly one per federated credential",
+                    "the one audience the issuer puts in its tokens' aud claim",
+                )
+                continue
             audiences = tuple(listed) or audiences
             if not re.fullmatch(r"https://[^\s/]+(/\S*)?", issuer) or not subject:
                 reader.fail(

@@ -91,6 +91,11 @@ GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com"
 # Microsoft Graph, "Create federatedIdentityCredential" ("Maximum of 20 objects can
 # be added to an application").
 MAX_FEDERATED_CREDENTIALS = 20
+# A federated identity credential names exactly one audience. Source: Microsoft Graph,
+# federatedIdentityCredential resource type, audiences ("This field can only accept a
+# single value"); for managed identities ARM refuses more with
+# InvalidFederatedIdentityCredentialsAudienceLength (Azure/azure-cli#31598).
+AUDIENCES_PER_FEDERATED_CREDENTIAL = 1
 
 # servicePrincipalType of a managed identity's service principal. Source: Microsoft
 # Graph servicePrincipal resource type, servicePrincipalType.

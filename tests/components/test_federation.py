@@ -98,6 +98,54 @@ def test_bad_credentials_are_refused_naming_the_key(entries, fragment) -> None:
     assert fragment in problem and "allowed: " in problem
 
 
+def test_a_custom_issuers_audience_is_the_one_entra_gets() -> None:
+    audience = "api://contoso-ado-exchange"
+    run = credentials(f"{GENERAL};audiences= {audience} ")
+    (credential,) = run.by_type(FIC)
+    assert reveal(credential.inputs)["audiences"] == [audience]
+
+
+def test_several_audiences_on_one_credential_are_refused() -> None:
+    # Microsoft Graph: a federated identity credential's audiences "can only accept a
+    # single value"; issuer and subject are unique per app, so a second entry cannot
+    # carry the second audience either.
+    with pytest.raises(ConfigError) as caught:
+        load_settings(
+            {"federatedCredentials": json.dumps([f"{GENERAL};audiences=api://a,api://b"])}
+        )
+    (problem,) = caught.value.problems
+    assert problem.startswith(
+        "exo-cba:federatedCredentials: entry 1 lists 2 audiences (api://a, api://b); Entra "
+        "accepts exactly one per federated credential; allowed: "
+    )
+
+
+@pytest.mark.parametrize(
+    "subject", ["system:serviceaccount:exo:*", "*", "sc://contoso/*/exchange-connection"]
+)
+def test_a_star_in_a_custom_issuers_subject_is_refused(subject: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(
+            {"federatedCredentials": json.dumps([f"issuer={ADO_ISSUER};subject={subject}"])}
+        )
+    (problem,) = caught.value.problems
+    assert problem.startswith(
+        "exo-cba:federatedCredentials: entry 1: subjects are exact; * is not a wildcard"
+    )
+
+
+def test_twenty_credentials_are_the_most_one_app_takes() -> None:
+    twenty = [f"repo:contoso/r{n}:environment:prod" for n in range(20)]
+    settings = load_settings({"federatedCredentials": json.dumps(twenty)})
+    assert [c.subject for c in settings.federated_credentials] == twenty
+    with pytest.raises(ConfigError) as caught:
+        load_settings(
+            {"federatedCredentials": json.dumps([*twenty, "repo:contoso/r20:environment:prod"])}
+        )
+    (problem,) = caught.value.problems
+    assert "21 credentials; Entra accepts at most 20 per app" in problem
+
+
 def test_githubs_immutable_subject_form_is_accepted() -> None:
     subject = "repo:contoso@424944/exo-scripts@1329211848:environment:prod"
     settings = load_settings({"federatedCredentials": json.dumps([subject])})
