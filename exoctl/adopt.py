@@ -248,6 +248,13 @@ def _adopt_identity(
         )
     else:
         plan.first_preview.append(f"{label} will be granted Exchange.ManageAsApp")
+    for other in identity.app_role_assignments:
+        if other is not consent:
+            plan.unmanaged.append(
+                f"{label} holds app role {other.get('appRoleId')} on "
+                f"{other.get('resourceDisplayName') or other.get('resourceId')}: it is not "
+                "imported; `exoctl audit` reports it"
+            )
     held = {
         str(a.get("roleDefinitionId", "")).lower(): a
         for a in identity.role_assignments

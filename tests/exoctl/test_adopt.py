@@ -464,3 +464,33 @@ def test_an_object_that_is_not_a_managed_identity_is_refused(capsys, monkeypatch
     directory.service_principals[MI_CLIENT]["servicePrincipalType"] = "Application"
     err = refused(capsys, monkeypatch, project, directory, "--managed-identity", MI)
     assert "is of type Application, not a managed identity" in err
+
+
+def test_an_identitys_other_exchange_role_is_not_imported_as_manage_as_app(
+    capsys, monkeypatch, project
+) -> None:
+    # Consented EWS's full_access_as_app on Exchange, never Exchange.ManageAsApp: the
+    # stack must grant ManageAsApp itself, and leave the other role alone.
+    full_access_as_app = "dc890d15-9560-4a4c-9b7f-a736ec74ec40"
+    directory = with_identity()
+    directory.app_role_assignments[MI] = [
+        {
+            **g.app_role_assignment(
+                MI, EXCHANGE_SP, full_access_as_app, "Office 365 Exchange Online"
+            ),
+            "id": "mi-ews-1",
+        }
+    ]
+    document = adopt_json(capsys, monkeypatch, project, directory, "--managed-identity", MI)
+    component = f"exo-mi-{MI}"
+    names = {e["name"] for e in document["import"]["resources"]}
+    assert f"{component}-exchange-consent" not in names
+    assert "mi-ews-1" not in json.dumps(document["import"])
+    assert (
+        "managed identity runbooks will be granted Exchange.ManageAsApp"
+        in (document["firstPreview"])
+    )
+    assert (
+        f"managed identity runbooks holds app role {full_access_as_app} on Office 365 Exchange "
+        "Online: it is not imported; `exoctl audit` reports it"
+    ) in document["unmanaged"]
