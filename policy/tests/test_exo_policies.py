@@ -170,12 +170,22 @@ def test_certificate_lifetime_default_two_years_and_configurable() -> None:
         ("AzureADandPersonalMicrosoftAccount", True),
     ],
 )
-def test_single_tenant(audience: str | None, bad: bool) -> None:
+@pytest.mark.parametrize("resource_type", ["Application", "ApplicationRegistration"])
+def test_single_tenant(audience: str | None, bad: bool, resource_type: str) -> None:
+    # azuread offers two resources that create an app registration; both are checked.
+    token = {"Application": p.APPLICATION, "ApplicationRegistration": p.APPLICATION_REGISTRATION}
     props = {"displayName": "a", **({"signInAudience": audience} if audience else {})}
-    found = violations(p.validate_single_tenant, p.APPLICATION, props)
+    found = violations(p.validate_single_tenant, token[resource_type], props)
     assert bool(found) is bad
     if bad:
         assert "Set signInAudience to AzureADMyOrg" in found[0]
+
+
+def test_the_app_registration_tokens_are_the_providers() -> None:
+    import pulumi_azuread
+
+    assert pulumi_azuread.Application.pulumi_type == p.APPLICATION
+    assert pulumi_azuread.ApplicationRegistration.pulumi_type == p.APPLICATION_REGISTRATION
 
 
 @pytest.mark.parametrize("client_id", sorted(FIRST_PARTY_APP_IDS))
