@@ -77,12 +77,16 @@ def rsa_key(bits: int, label: str = "") -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=bits)
 
 
-def rsa_key_pem(bits: int, label: str = "") -> str:
+def rsa_key_pem(bits: int, label: str = "", pkcs8: bool = True) -> str:
+    """PKCS#8 (`-----BEGIN PRIVATE KEY-----`), or PKCS#1 (`-----BEGIN RSA PRIVATE KEY-----`),
+    which is what pulumi-tls's private_key_pem holds for an RSA key."""
     return (
         rsa_key(bits, label)
         .private_bytes(
             serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
+            serialization.PrivateFormat.PKCS8
+            if pkcs8
+            else serialization.PrivateFormat.TraditionalOpenSSL,
             serialization.NoEncryption(),
         )
         .decode()
@@ -147,6 +151,13 @@ def self_signed_pem(
         builder = builder.add_extension(x509.ExtendedKeyUsage(extended), critical=False)
     cert = builder.sign(key, hashes.SHA256())
     return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def sha1_hex(der: bytes) -> str:
+    """Uppercase hex SHA-1: the X.509 thumbprint Key Vault reports."""
+    digest = hashes.Hash(hashes.SHA1())
+    digest.update(der)
+    return digest.finalize().hex().upper()
 
 
 def rfc3339(moment: dt.datetime) -> str:
@@ -232,8 +243,14 @@ class EntraMocks(pulumi.runtime.Mocks):
         return stable_guid("roleAssignment", name), inputs
 
     def _PrivateKey(self, name: str, inputs: dict) -> tuple[str, dict]:
-        pem = rsa_key_pem(int(inputs.get("rsaBits", 2048)), name)
-        return stable_guid("key", name), {**inputs, "privateKeyPem": pem}
+        # terraform-provider-tls: private_key_pem is PKCS#1 for RSA (x509.MarshalPKCS1PrivateKey),
+        # private_key_pem_pkcs8 the same key as PKCS#8.
+        bits = int(inputs.get("rsaBits", 2048))
+        return stable_guid("key", name), {
+            **inputs,
+            "privateKeyPem": rsa_key_pem(bits, name, pkcs8=False),
+            "privateKeyPemPkcs8": rsa_key_pem(bits, name),
+        }
 
     def _SelfSignedCert(self, name: str, inputs: dict) -> tuple[str, dict]:
         hours = int(inputs["validityPeriodHours"])
@@ -270,6 +287,24 @@ class EntraMocks(pulumi.runtime.Mocks):
             "versionlessId": base,
             "resourceId": f"{arm}/versions/{version}",
             "resourceVersionlessId": arm,
+        }
+
+    def _Certificate(self, name: str, inputs: dict) -> tuple[str, dict]:
+        # Key Vault certificate import (azurerm_key_vault_certificate): new contents are a
+        # new version of the same certificate, and of the secret Key Vault keeps beside it.
+        vault = inputs["keyVaultId"].rsplit("/", 1)[-1]
+        contents = inputs["certificate"]["contents"]
+        version = stable_guid("certificateVersion", contents).replace("-", "")
+        base = f"https://{vault}.vault.azure.net"
+        pem = contents[: contents.index("-----END CERTIFICATE-----")] + "-----END CERTIFICATE-----"
+        der = x509.load_pem_x509_certificate(pem.encode()).public_bytes(serialization.Encoding.DER)
+        return f"{base}/certificates/{inputs['name']}/{version}", {
+            **inputs,
+            "version": version,
+            "versionlessId": f"{base}/certificates/{inputs['name']}",
+            "secretId": f"{base}/secrets/{inputs['name']}/{version}",
+            "versionlessSecretId": f"{base}/secrets/{inputs['name']}",
+            "thumbprint": sha1_hex(der),
         }
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> Any:

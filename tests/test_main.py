@@ -44,7 +44,8 @@ def test_outputs_have_the_names_and_values_pipelines_use() -> None:
     assert f"-AppId {APP_ID}" in outputs["connectCommandPfx"]
     assert f"-Organization {INITIAL_DOMAIN}" in outputs["connectCommandPfx"]
     assert is_secret(outputs["privateKeyPem"])
-    assert "BEGIN PRIVATE KEY" in reveal(outputs["privateKeyPem"])
+    # pulumi-tls's private_key_pem: PKCS#1 for an RSA key.
+    assert "BEGIN RSA PRIVATE KEY" in reveal(outputs["privateKeyPem"])
 
 
 def test_organization_from_config_skips_the_directory_lookup() -> None:
