@@ -15,7 +15,12 @@ from components.connect import (
 from components.credentials import CertificateCredentials, CertificateCredentialsArgs
 from components.exchange_app import ExchangeOnlineApp, ExchangeOnlineAppArgs
 from components.federation import FederatedCredentials, FederatedCredentialsArgs
-from components.key_vault import KeyVaultHandOff, KeyVaultHandOffArgs, secret_name
+from components.key_vault import (
+    KeyVaultHandOff,
+    KeyVaultHandOffArgs,
+    certificate_name,
+    secret_name,
+)
 from components.managed_identity import (
     ManagedIdentityAccess,
     ManagedIdentityAccessArgs,
@@ -113,6 +118,9 @@ if settings.key_vault is not None and credentials.private_key_pem is not None:
             not_before=credentials.not_before,
             not_after=credentials.not_after,
             tenant_id=settings.tenant_id,
+            private_key_pem_pkcs8=credentials.private_key_pem_pkcs8,
+            key_size=settings.key_size,
+            certificate_name=certificate_name(pulumi.get_stack()),
         ),
     )
 
@@ -172,7 +180,11 @@ if hand_off is not None:
     pulumi.export(
         "keyVault",
         pulumi.Output.all(
-            app.client_id, organization, credentials.common_name, hand_off.secret_id
+            app.client_id,
+            organization,
+            credentials.common_name,
+            hand_off.secret_id,
+            hand_off.certificate_secret_id,
         ).apply(
             lambda values: {
                 "vaultId": hand_off.vault.id,
@@ -181,6 +193,12 @@ if hand_off is not None:
                 "readers": list(hand_off.vault.readers),
                 "connectScript": connect_from_key_vault(
                     *values[:3], hand_off.vault.name, hand_off.secret_name, settings.cloud
+                ),
+                # For the Key Vault VM extension's observedCertificates (docs/windows-hosts.md).
+                **(
+                    {"certificateName": hand_off.certificate_name, "certificateSecretId": values[4]}
+                    if hand_off.certificate_name
+                    else {}
                 ),
             }
         ),

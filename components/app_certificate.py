@@ -42,6 +42,8 @@ class AppCertificate(pulumi.ComponentResource):
     credential: azuread.ApplicationCertificate
     cert_pem: pulumi.Output[str]
     private_key_pem: pulumi.Output[str]
+    private_key_pem_pkcs8: pulumi.Output[str]
+    """The same key as PKCS#8, the only form Key Vault imports (private_key_pem is PKCS#1)."""
     thumbprint: pulumi.Output[str]
     not_before: pulumi.Output[str]
     not_after: pulumi.Output[str]
@@ -85,6 +87,9 @@ class AppCertificate(pulumi.ComponentResource):
         # keeps it secret through every apply that touches it.
         self.private_key_pem = pulumi.Output.secret(
             _once(registered, self.private_key.private_key_pem)
+        )
+        self.private_key_pem_pkcs8 = pulumi.Output.secret(
+            _once(registered, self.private_key.private_key_pem_pkcs8)
         )
         self.thumbprint = self.cert_pem.apply(thumbprint)
         self.not_before = _once(registered, self.certificate.validity_start_time)

@@ -43,6 +43,7 @@ class CertificateCredentials(pulumi.ComponentResource):
     not_before: pulumi.Output[str]
     not_after: pulumi.Output[str]
     private_key_pem: pulumi.Output[str] | None
+    private_key_pem_pkcs8: pulumi.Output[str] | None
     certificates: pulumi.Output[list[dict[str, object]]]
     rotation_ledger: pulumi.Output[dict[str, object]] | None
     """The ledger to export (generated mode): resolves once every generation it
@@ -100,6 +101,7 @@ class CertificateCredentials(pulumi.ComponentResource):
         self.not_before = active.not_before
         self.not_after = active.not_after
         self.private_key_pem = active.private_key_pem
+        self.private_key_pem_pkcs8 = active.private_key_pem_pkcs8
         self.certificates = pulumi.Output.all(
             *[
                 pulumi.Output.all(c.thumbprint, c.not_before, c.not_after).apply(
@@ -133,6 +135,7 @@ class CertificateCredentials(pulumi.ComponentResource):
         self.not_before = pulumi.Output.from_input(rfc3339(active.not_before))
         self.not_after = pulumi.Output.from_input(rfc3339(active.not_after))
         self.private_key_pem = None
+        self.private_key_pem_pkcs8 = None
         self.rotation_ledger = None
         self.certificates = pulumi.Output.from_input(
             [

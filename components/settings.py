@@ -71,7 +71,7 @@ MIN_RSA_BITS = 2048
 CERTIFICATE = "certificate"
 CERTIFICATE_FIELDS = ("validityDays", "rotationDays", "keySize", "subject", "publicCertificates")
 KEY_VAULT = "keyVault"
-KEY_VAULT_FIELDS = ("id", "tenantId", "readers")
+KEY_VAULT_FIELDS = ("id", "tenantId", "readers", "certificate")
 # The provider package the Key Vault hand-off needs (requirements-keyvault.txt).
 KEY_VAULT_PACKAGE = "pulumi_azure"
 
@@ -152,6 +152,8 @@ class KeyVault:
     subscription_id: str
     tenant_id: str | None
     readers: tuple[str, ...]
+    certificate: bool = False
+    """Also a Key Vault certificate, for the Key Vault VM extension (docs/windows-hosts.md)."""
 
 
 @dataclass(frozen=True)
@@ -440,11 +442,12 @@ def _key_vault(reader: _Reader, bring_your_own: bool) -> KeyVault | None:
     text = reader.string("keyVault.id", None, empty_means_default=True)
     readers = _guid_list(reader, "keyVault.readers")
     tenant = reader.string("keyVault.tenantId", None, empty_means_default=True)
+    certificate = reader.boolean("keyVault.certificate", False)
     if text is None:
-        if readers or tenant:
+        if readers or tenant or certificate:
             reader.fail(
                 "keyVault.id",
-                "is unset, but keyVault.readers or keyVault.tenantId is set",
+                "is unset, but keyVault.readers, keyVault.tenantId or keyVault.certificate is set",
                 "the vault's resource id, or none of the keyVault keys",
             )
         return None
@@ -487,6 +490,7 @@ def _key_vault(reader: _Reader, bring_your_own: bool) -> KeyVault | None:
         subscription_id=match["subscription"].lower(),
         tenant_id=tenant,
         readers=readers,
+        certificate=certificate,
     )
 
 

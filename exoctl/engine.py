@@ -46,6 +46,8 @@ class RecordedResource:
     inputs: dict[str, Any]
     """Inputs as sent to the engine: UNKNOWN sentinels and secret envelopes intact."""
     dependencies: list[str] = field(default_factory=list)
+    replace_on_changes: list[str] = field(default_factory=list)
+    delete_before_replace: bool = False
 
 
 @dataclass
@@ -101,6 +103,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     protect=request.protect if request.HasField("protect") else False,
                     inputs=json_format.MessageToDict(request.object),
                     dependencies=list(request.dependencies),
+                    replace_on_changes=list(request.replaceOnChanges),
+                    delete_before_replace=request.deleteBeforeReplace,
                 )
             )
         return response
