@@ -4,8 +4,8 @@
   from state: someone used the portal);
 - a program step that creates or retires a certificate generation
   (`exo:index:AppCertificate`) is a *rotation*, which the calendar asks for;
-- the update of the Key Vault hand-off's secret in the same run as a rotation is
-  part of that rotation (each generation is a new version of the secret);
+- the update of the Key Vault hand-off's secret (or certificate) in the same run as a
+  rotation is part of that rotation (each generation is a new version of each);
 - any other program step is *pending* (code or config not deployed yet);
 - a program step in a log of `pulumi up` (not a preview) was *applied*.
 """

@@ -129,6 +129,38 @@ def test_the_key_vault_secrets_new_version_belongs_to_the_rotation(tmp_path, cap
     assert [(c["name"], c["op"]) for c in report["changes"]] == [("exo-keyvault-secret", "delete")]
 
 
+def test_the_key_vault_certificates_new_version_belongs_to_the_rotation(tmp_path, capsys) -> None:
+    name = "exo-keyvault-certificate"
+    kinds = {"key_vault": True, "certificate": True}
+    rotation = ev.program_preview(
+        "contoso",
+        GENERATIONS,
+        created=["20261203"],
+        retired=["20260308"],
+        updated={"exo-keyvault-secret": ["value", "tags"], name: ["certificate", "tags"]},
+        **kinds,
+    )
+    code, report = drift(capsys, "--from", log(tmp_path, rotation))
+    assert (code, report["status"]) == (EXIT_PENDING, "rotation_due")
+    published = [c for c in report["changes"] if c["name"] == name]
+    assert [(c["op"], c["kind"], c["type"]) for c in published] == [
+        ("update", "rotation", "azure:keyvault/certificate:Certificate")
+    ]
+    # Without a rotation, a changed certificate is undeployed config; one changed or
+    # deleted in the vault is drift.
+    alone = ev.program_preview("contoso", GENERATIONS, updated={name: ["tags"]}, **kinds)
+    code, report = drift(capsys, "--from", log(tmp_path, alone, "alone.jsonl"))
+    assert (code, report["status"]) == (EXIT_PENDING, "pending")
+    edited = ev.refresh_preview("contoso", GENERATIONS, {name: ("update", ["thumbprint"])}, **kinds)
+    code, report = drift(capsys, "--from", log(tmp_path, edited, "edited.jsonl"))
+    assert (code, report["status"]) == (EXIT_DRIFT, "drift")
+    assert [c["type"] for c in report["changes"]] == ["azure:keyvault/certificate:Certificate"]
+    deleted = ev.refresh_preview("contoso", GENERATIONS, {name: ("delete", [])}, **kinds)
+    code, report = drift(capsys, "--from", log(tmp_path, deleted, "deleted.jsonl"))
+    assert (code, report["status"]) == (EXIT_DRIFT, "drift")
+    assert [(c["name"], c["op"]) for c in report["changes"]] == [(name, "delete")]
+
+
 def test_undeployed_config_is_pending_and_outranks_rotation(tmp_path, capsys) -> None:
     events = ev.program_preview(
         "contoso",

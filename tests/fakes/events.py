@@ -50,10 +50,18 @@ _HAND_OFF_CHILDREN = [
         "exo-keyvault-reader-5d6e7f80-91a2-4b3c-8d4e-5f6071829304",
     ),
 ]
+# With keyVault.certificate.
+_HAND_OFF_CERTIFICATE_CHILDREN = [
+    ("azure:keyvault/certificate:Certificate", "exo-keyvault-certificate"),
+    (
+        "azure:authorization/assignment:Assignment",
+        "exo-keyvault-certificate-reader-5d6e7f80-91a2-4b3c-8d4e-5f6071829304",
+    ),
+]
 
 
 def stack_resources(
-    stack: str, generations: list[str], key_vault: bool = False
+    stack: str, generations: list[str], key_vault: bool = False, certificate: bool = False
 ) -> list[dict[str, Any]]:
     """Every resource of a deployed exo-cba stack: urn, type, parent, custom."""
     resources = [{"urn": urn(stack, [APP], "exo"), "type": APP, "parent": "", "custom": False}]
@@ -74,7 +82,8 @@ def stack_resources(
     if key_vault:
         hand_off = urn(stack, [HAND_OFF], "exo-keyvault")
         resources.append({"urn": hand_off, "type": HAND_OFF, "parent": "", "custom": False})
-        for type_, name in _HAND_OFF_CHILDREN:
+        children = _HAND_OFF_CHILDREN + (_HAND_OFF_CERTIFICATE_CHILDREN if certificate else [])
+        for type_, name in children:
             resources.append(
                 {
                     "urn": urn(stack, [HAND_OFF, type_], name),
@@ -178,6 +187,7 @@ def refresh_preview(
     generations: list[str],
     drifted: dict[str, tuple[str, list[str]]] | None = None,
     key_vault: bool = False,
+    certificate: bool = False,
 ) -> list[dict[str, Any]]:
     """`pulumi refresh --preview-only`: every custom resource read back from the tenant.
 
@@ -186,7 +196,7 @@ def refresh_preview(
     drifted = drifted or {}
     events = [prelude()]
     counts: dict[str, int] = {}
-    for resource in stack_resources(stack, generations, key_vault):
+    for resource in stack_resources(stack, generations, key_vault, certificate):
         if not resource["custom"]:
             continue
         name = resource["urn"].rsplit("::", 1)[1]
@@ -217,6 +227,7 @@ def program_preview(
     replaced: dict[str, list[str]] | None = None,
     error: str | None = None,
     key_vault: bool = False,
+    certificate: bool = False,
 ) -> list[dict[str, Any]]:
     """`pulumi preview`: state against the program.
 
@@ -236,7 +247,7 @@ def program_preview(
         events.append({"resOutputsEvent": {"metadata": metadata, "planning": True}})
 
     current = [g for g in generations if g not in created]
-    for resource in stack_resources(stack, current, key_vault):
+    for resource in stack_resources(stack, current, key_vault, certificate):
         name = resource["urn"].rsplit("::", 1)[1]
         inputs = {"name": name}
         generation = next((g for g in retired if f"exo-cert-{g}" in name), None)
