@@ -326,6 +326,7 @@ def test_this_stacks_own_resources_pass_every_policy(monkeypatch, environment) -
             "roles": json.dumps(["Exchange Administrator", "Compliance Administrator"]),
             "keyVault.id": VAULT_ID,
             "keyVault.readers": json.dumps(["5d6e7f80-91a2-4b3c-8d4e-5f6071829304"]),
+            "keyVault.certificate": "true",
         }
     )
     from exoctl.engine import reveal
@@ -338,6 +339,8 @@ def test_this_stacks_own_resources_pass_every_policy(monkeypatch, environment) -
             assert found == [], f"{policy.name} on {resource.name}: {found}"
             checked += 1
     assert checked == len(p.POLICIES) * len(run.resources) and len(run.resources) >= 10
+    # The certificate's readers are checked too: one secret each, read only.
+    assert len([r for r in run.resources if r.type == p.AZURE_ROLE_ASSIGNMENT]) == 2
 
 
 VAULT_ID = (
