@@ -1,9 +1,12 @@
 """Certificate rotation as desired state: which generations should exist now.
 
-Time is cut into rotation windows of `rotationDays`, counted from the Unix epoch
-(UTC). A *generation* is named by the start date of the window it was created
-in and becomes active at once. The set of generations to declare is a pure
-function of the current window and the previous run's ledger (the stack output
+Time is cut into rotation windows of `rotationDays` (UTC dates), counted from the
+ledger's *anchor*: the date of the stack's first generation, so the first
+certificate is active for a full period whatever the day of the first deploy.
+Ledgers written before anchors were recorded count from the Unix epoch, and keep
+that calendar. A *generation* is named by the start date of the window it was
+created in and becomes active at once. The set of generations to declare is a pure
+function of the current time and the previous run's ledger (the stack output
 `rotationLedger`), so that:
 
 1. the active certificate always has at least rotationDays of validity left;
@@ -23,6 +26,13 @@ four guarantees and shows a schedule at validityDays / 2 failing guarantee 2.
 
 Guarantee 4 needs memory: the calendar alone cannot know which generation was
 active before a long gap. The ledger is read back from the stack's own outputs.
+
+Changing rotationDays never cuts the active generation's window short: the new
+calendar starts where that window ends (the anchor moves there), so the active
+certificate stays active until then, and a certificate handed over stays
+registered for a full period of the new length after its handover, at least. The
+shorter of the two periods is the overlap a certificate handed over just before the
+change gets.
 """
 
 from __future__ import annotations
@@ -65,10 +75,20 @@ def current_time(environ: Mapping[str, str] | None = None) -> dt.datetime:
     return moment.astimezone(dt.UTC)
 
 
-def window_start(moment: dt.datetime, rotation_days: int) -> dt.date:
-    """Start date (UTC) of the rotation window that contains `moment`."""
-    days = (moment.astimezone(dt.UTC).date() - EPOCH).days
-    return EPOCH + dt.timedelta(days=days - days % rotation_days)
+def utc_date(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(dt.UTC).date()
+
+
+def window_start(moment: dt.datetime, rotation_days: int, anchor: dt.date = EPOCH) -> dt.date:
+    """Start date (UTC) of the rotation window that contains `moment`, windows being
+    counted from `anchor`."""
+    days = (utc_date(moment) - anchor).days
+    return anchor + dt.timedelta(days=days - days % rotation_days)
+
+
+def first_generation(moment: dt.datetime) -> dt.date:
+    """A new stack's first generation, and its anchor: the day of the first run."""
+    return utc_date(moment)
 
 
 @dataclass(frozen=True)
@@ -82,6 +102,25 @@ class Ledger:
     """The certificate subject each generation was created with. A generation keeps
     its subject for life: changing the subject scheme must never replace the
     certificate scripts use. Ledgers written before subjects were recorded have none."""
+    anchor: dt.date | None = None
+    """The date windows are counted from. None: a ledger written before anchors were
+    recorded, whose windows count from the Unix epoch."""
+
+    @property
+    def calendar_start(self) -> dt.date:
+        return self.anchor or EPOCH
+
+    @property
+    def active_until(self) -> dt.date:
+        """The end of the active generation's window: the next generation is due from
+        then, and the active one's predecessor was handed over before then.
+
+        A generation older than the anchor was active when rotationDays changed; the
+        anchor was put where its window ends.
+        """
+        if self.active < self.calendar_start:
+            return self.calendar_start
+        return self.active + dt.timedelta(days=self.rotation_days)
 
     def subject_of(self, generation: dt.date, legacy: str) -> str:
         """The generation's recorded subject; `legacy` for one made before recording."""
@@ -95,6 +134,8 @@ class Ledger:
         }
         if self.subjects:
             output["subjects"] = {g.isoformat(): subject for g, subject in self.subjects}
+        if self.anchor is not None:
+            output["anchor"] = self.anchor.isoformat()
         return output
 
     @classmethod
@@ -119,11 +160,15 @@ class Ledger:
                     for g, subject in dict(value.get("subjects") or {}).items()
                 )
             )
+            anchor = value.get("anchor")
+            anchor = None if anchor is None else dt.date.fromisoformat(anchor)
         except (KeyError, TypeError, ValueError) as error:
             raise ValueError(f"rotationLedger is malformed: {error}") from None
         if active not in generations:
             raise ValueError("rotationLedger: the active generation is not among generations")
-        return cls(generations, active, rotation_days, subjects)
+        if rotation_days < 1:
+            raise ValueError(f"rotationLedger: rotationDays {rotation_days} is not positive")
+        return cls(generations, active, rotation_days, subjects, anchor)
 
 
 def plan_generations(
@@ -138,31 +183,39 @@ def plan_generations(
     A new generation gets `subject`; one the previous ledger holds keeps its recorded
     subject, or `legacy_subject` when the ledger predates recording subjects.
     """
-    window = window_start(now, rotation_days)
     if previous is None:
-        return Ledger((window,), window, rotation_days, _subjects([window], None, subject, ""))
+        first = first_generation(now)
+        return Ledger((first,), first, rotation_days, _subjects([first], None, subject, ""), first)
     active = previous.active
-    if window <= active:
-        # Same window, or the clock moved back (EXO_CBA_NOW rehearsal): no change.
+    # The active generation keeps the window it was created with; a new rotationDays
+    # counts its windows from where that window ends.
+    due = previous.active_until
+    same_period = rotation_days == previous.rotation_days
+    anchor = previous.anchor if same_period else due
+    calendar = previous.calendar_start if same_period else due
+    if utc_date(now) < due:
+        # The active generation's window, or the clock moved back (EXO_CBA_NOW
+        # rehearsal): no change.
         return Ledger(
             previous.generations,
             active,
             rotation_days,
             _subjects(previous.generations, previous, subject, legacy_subject),
+            anchor,
         )
 
+    window = window_start(now, rotation_days, calendar)
     keep = {window, active}
     older = [g for g in previous.generations if g < active]
-    if older:
-        predecessor = older[-1]
-        # The predecessor stopped being active when `active` took over, at the
-        # latest by the end of the window `active` was created in; it stays
-        # registered for a full rotation period after that.
-        handover_deadline = active + dt.timedelta(days=previous.rotation_days)
-        if window < handover_deadline + dt.timedelta(days=rotation_days):
-            keep.add(predecessor)
+    # The predecessor stopped being active when `active` took over, at the latest by
+    # the end of the window `active` was created in (`due`); it stays registered for a
+    # full rotation period (the present one) after that.
+    if older and window < due + dt.timedelta(days=rotation_days):
+        keep.add(older[-1])
     kept = tuple(sorted(keep))
-    return Ledger(kept, window, rotation_days, _subjects(kept, previous, subject, legacy_subject))
+    return Ledger(
+        kept, window, rotation_days, _subjects(kept, previous, subject, legacy_subject), anchor
+    )
 
 
 def _subjects(

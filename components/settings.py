@@ -31,6 +31,7 @@ from components.clouds import (
     environment_values,
     resolve_environment,
 )
+from components.config_keys import did_you_mean, foreign_key_problems
 from components.rotation import OVERLAP_FACTOR
 from components.wellknown import (
     AUDIENCES_PER_FEDERATED_CREDENTIAL,
@@ -96,6 +97,15 @@ OBJECT_KEYS = tuple(OBJECT_FIELDS)
 
 # Provider keys validated here because the program depends on them.
 TENANT_ID_KEY = "azuread:tenantId"
+_TENANT_ALLOWED = (
+    "the Directory (tenant) ID, a GUID: Microsoft Entra admin center > Overview > Tenant "
+    "ID, or `az account show --query tenantId -o tsv`; set it with `pulumi config set "
+    "azuread:tenantId <GUID>`"
+)
+VALIDITY_ALLOWED = (
+    f"a whole number of days from {OVERLAP_FACTOR} to {MAX_VALIDITY_DAYS} (a certificate "
+    f"must outlive {OVERLAP_FACTOR} rotation periods of at least a day)"
+)
 
 
 class ConfigError(pulumi.RunError):
@@ -273,9 +283,11 @@ def _resolve_roles(reader: _Reader, allow_global_administrator: bool) -> tuple[D
         text = entry.strip()
         role = ROLES_BY_NAME.get(text.casefold()) or ROLES_BY_TEMPLATE_ID.get(text.lower())
         if role is None:
+            names = [r.name for r in EXCHANGE_APP_ONLY_ROLES]
             reader.fail(
                 "roles",
-                f"{entry!r} is not a role Exchange Online app-only access honours",
+                f"{entry!r} is not a role Exchange Online app-only access honours"
+                + did_you_mean(text, names, "{!r}"),
                 _valid_role_list(),
             )
             continue
@@ -643,7 +655,10 @@ def _flatten_objects(raw: Mapping[str, str | None], problems: list[str]) -> dict
         for field_name, value in document.items():
             flat_key = f"{parent}.{field_name}"
             if field_name not in fields:
-                problems.append(_problem(flat_key, "is not a key this program reads", allowed))
+                hint = did_you_mean(field_name, fields, f"{_key(parent)}.{{}}")
+                problems.append(
+                    _problem(flat_key, f"is not a key this program reads{hint}", allowed)
+                )
             elif raw.get(flat_key) is not None:
                 problems.append(
                     _problem(
@@ -680,8 +695,17 @@ def _rotation_days(reader: _Reader, validity_days: int) -> int:
 
 
 def _tenant_id(reader: _Reader, provider: Mapping[str, str | None]) -> str | None:
+    """The stack must name its tenant. The provider would otherwise take ARM_TENANT_ID
+    or the tenant of `az login` or the pipeline's sign-in: one workstation serves many
+    stacks, each a different tenant, so only the stack's own config counts."""
     value = provider.get(TENANT_ID_KEY)
     if value is None or not value.strip():
+        reader.fail(
+            TENANT_ID_KEY,
+            "is not set; every stack names its tenant, so that a deploy never lands in "
+            "whichever tenant `az login`, the pipeline's sign-in or ARM_TENANT_ID holds",
+            _TENANT_ALLOWED,
+        )
         return None
     try:
         return str(uuid.UUID(value.strip()))
@@ -689,8 +713,7 @@ def _tenant_id(reader: _Reader, provider: Mapping[str, str | None]) -> str | Non
         reader.fail(
             TENANT_ID_KEY,
             f"{value!r} is not a tenant id (GUID)",
-            "the Directory (tenant) ID from Entra ID's overview page, "
-            "e.g. 72f988bf-86f1-41af-91ab-2d7cd011db47",
+            f"{_TENANT_ALLOWED}; e.g. 72f988bf-86f1-41af-91ab-2d7cd011db47",
         )
         return None
 
@@ -766,9 +789,14 @@ def load_settings(
         if reader.raw[unknown] is not None:
             reader.fail(
                 unknown,
-                "is not a key this program reads",
+                "is not a key this program reads"
+                + did_you_mean(unknown, (*KNOWN_KEYS, *OBJECT_KEYS), f"{NAMESPACE}:{{}}"),
                 ", ".join(KNOWN_KEYS) + f" (or {_key(CERTIFICATE)} as an object)",
             )
+    for key, what, allowed in foreign_key_problems(
+        provider or {}, NAMESPACE, (*KNOWN_KEYS, *OBJECT_KEYS)
+    ):
+        reader.fail(key, what, allowed)
     tenant_id = _tenant_id(reader, provider or {})
     cloud = _cloud(reader, provider or {})
 
@@ -793,22 +821,17 @@ def load_settings(
     federated = _federated_credentials(reader, cloud, allow_pull_requests)
 
     validity_days = reader.integer(
-        "certificate.validityDays",
-        DEFAULT_VALIDITY_DAYS,
-        f"a whole number of days from 1 to {MAX_VALIDITY_DAYS}",
+        "certificate.validityDays", DEFAULT_VALIDITY_DAYS, VALIDITY_ALLOWED
     )
     if not 1 <= validity_days <= MAX_VALIDITY_DAYS:
         reader.fail(
-            "certificate.validityDays",
-            f"{validity_days} is out of range",
-            f"a whole number of days from 1 to {MAX_VALIDITY_DAYS}",
+            "certificate.validityDays", f"{validity_days} is out of range", VALIDITY_ALLOWED
         )
-
-    if 1 <= validity_days < OVERLAP_FACTOR:
+    elif validity_days < OVERLAP_FACTOR:
         reader.fail(
             "certificate.validityDays",
             f"{validity_days} days leaves no room for rotation",
-            f"at least {OVERLAP_FACTOR} days (three overlapping rotation periods)",
+            VALIDITY_ALLOWED,
         )
     rotation_days = _rotation_days(reader, validity_days)
 
@@ -881,16 +904,14 @@ def read_pulumi_config() -> dict[str, str | None]:
 
 
 def read_provider_config() -> dict[str, str | None]:
-    """The azuread settings the program validates (full names), and ARM_ENVIRONMENT,
-    which the provider falls back to when azuread:environment is unset."""
+    """Every key the stack sets outside the exo-cba namespace (full names), which
+    load_settings accounts for, and ARM_ENVIRONMENT, which the provider falls back to
+    when azuread:environment is unset."""
     import os
 
-    present = _present_config()
-    return {
-        TENANT_ID_KEY: present.get(TENANT_ID_KEY),
-        ENVIRONMENT_KEY: present.get(ENVIRONMENT_KEY),
-        ENVIRONMENT_VARIABLE: os.environ.get(ENVIRONMENT_VARIABLE),
-    }
+    prefix = f"{NAMESPACE}:"
+    present = {k: v for k, v in _present_config().items() if not k.startswith(prefix)}
+    return {**present, ENVIRONMENT_VARIABLE: os.environ.get(ENVIRONMENT_VARIABLE)}
 
 
 def _present_config() -> dict[str, str]:

@@ -348,8 +348,7 @@ def plan_adoption(
     identities: list[Identity] | None = None,
 ) -> Adoption:
     from components.exchange_app import NOTES
-    from components.rotation import generation_name, window_start
-    from components.settings import DEFAULT_ROTATION_DAYS
+    from components.rotation import first_generation, generation_name
 
     plan = Adoption(stack=stack, config={}, import_file={}, commands=[])
     roles = _carried_roles(tenant, plan)
@@ -427,7 +426,7 @@ def plan_adoption(
             "the service principal's owners will become the app's owners (exo-cba:owners): "
             f"{', '.join(tenant.app_owners) or 'none'}"
         )
-    generation = window_start(now, DEFAULT_ROTATION_DAYS)
+    generation = first_generation(now)
     plan.first_preview.append(
         f"a first certificate generation (exo-cert-{generation_name(generation)}) will be created "
         "and become active; the hand-made certificates stay registered"

@@ -44,6 +44,8 @@ from components.wellknown import (  # noqa: E402
 from exoctl import engine  # noqa: E402
 
 TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+# Every stack names its tenant (components/settings.py refuses one that does not).
+TENANT_CONFIG = {"azuread:tenantId": TENANT_ID}
 DEPLOYER_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 DEPLOYER_OBJECT_ID = "5a2f0c13-7a3e-4b51-9d6b-0c1f6b1f3e21"
 INITIAL_DOMAIN = "contoso.onmicrosoft.com"
@@ -364,7 +366,7 @@ class EntraMocks(pulumi.runtime.Mocks):
 def run_stack(config: dict[str, str] | None = None, **kwargs: Any) -> engine.ProgramRun:
     """Run __main__.py with `exo-cba:` keys given without namespace."""
     mocks = kwargs.pop("mocks", None) or EntraMocks()
-    full = {"azuread:tenantId": TENANT_ID}
+    full = dict(TENANT_CONFIG)
     for key, value in (config or {}).items():
         full[key if ":" in key else f"exo-cba:{key}"] = value
     run = engine.run_program(full, mocks, **kwargs)

@@ -10,7 +10,13 @@ from components.clouds import CHINA, CLOUDS, DOD, GCC_HIGH, PUBLIC, Cloud
 from components.settings import ConfigError, load_settings
 from components.wellknown import SECURITY_COMPLIANCE_APP_ID, SECURITY_COMPLIANCE_GOV_ROLE_ID
 from exoctl.engine import reveal
-from tests.conftest import PROJECT_ROOT, TENANT_SERVICE_PRINCIPALS, EntraMocks, run_stack
+from tests.conftest import (
+    PROJECT_ROOT,
+    TENANT_CONFIG,
+    TENANT_SERVICE_PRINCIPALS,
+    EntraMocks,
+    run_stack,
+)
 
 APP = "azuread:index/application:Application"
 CONSENT = "azuread:index/appRoleAssignment:AppRoleAssignment"
@@ -70,14 +76,17 @@ def test_each_cloud_gets_its_connect_lines(cloud: Cloud) -> None:
     ],
 )
 def test_every_value_the_provider_accepts_names_its_cloud(environment, cloud) -> None:
-    assert load_settings({}, provider={"azuread:environment": environment}).cloud is cloud
+    assert (
+        load_settings({}, provider={**TENANT_CONFIG, "azuread:environment": environment}).cloud
+        is cloud
+    )
 
 
 def test_unset_environment_is_the_public_cloud_unless_arm_environment_says_otherwise() -> None:
-    assert load_settings({}, provider={}).cloud is PUBLIC
-    assert load_settings({}, provider={"ARM_ENVIRONMENT": "china"}).cloud is CHINA
+    assert load_settings({}, provider=TENANT_CONFIG).cloud is PUBLIC
+    assert load_settings({}, provider={**TENANT_CONFIG, "ARM_ENVIRONMENT": "china"}).cloud is CHINA
     # The stack's own key wins over the variable, as the provider reads them.
-    both = {"azuread:environment": "dod", "ARM_ENVIRONMENT": "china"}
+    both = {**TENANT_CONFIG, "azuread:environment": "dod", "ARM_ENVIRONMENT": "china"}
     assert load_settings({}, provider=both).cloud is DOD
 
 
@@ -90,7 +99,7 @@ def test_unset_environment_is_the_public_cloud_unless_arm_environment_says_other
 )
 def test_an_unknown_environment_is_refused_naming_where_it_came_from(provider, key) -> None:
     with pytest.raises(ConfigError) as caught:
-        load_settings({}, provider=provider)
+        load_settings({}, provider={**TENANT_CONFIG, **provider})
     (problem,) = caught.value.problems
     assert problem.startswith(f"{key}: ")
     assert "is not a cloud the azuread provider knows" in problem

@@ -43,12 +43,17 @@ def windows_back(count: int) -> dt.date:
     return THIS_WINDOW - dt.timedelta(days=R * count)
 
 
-def test_first_deployment_declares_one_generation_named_by_its_window() -> None:
+def test_first_deployment_declares_one_generation_named_by_its_day_and_anchored_there() -> None:
     run = run_stack()
     (generation,) = run.by_type(GENERATION)
-    assert generation.name == f"exo-cert-{THIS_WINDOW:%Y%m%d}"
-    assert without_subjects(run.outputs["rotationLedger"]) == ledger(THIS_WINDOW)
-    assert run.outputs["rotationLedger"]["subjects"] == {THIS_WINDOW.isoformat(): STACK_CN}
+    first = MOCK_CLOCK.date()
+    assert generation.name == f"exo-cert-{first:%Y%m%d}"
+    # Windows count from the stack's first generation: recorded for later runs.
+    assert without_subjects(run.outputs["rotationLedger"]) == {
+        **ledger(first),
+        "anchor": first.isoformat(),
+    }
+    assert run.outputs["rotationLedger"]["subjects"] == {first.isoformat(): STACK_CN}
     (only,) = run.outputs["certificates"]
     assert only["active"] is True
     assert only["thumbprint"] == run.outputs["certificateThumbprint"]

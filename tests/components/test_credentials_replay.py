@@ -16,7 +16,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from components.certs import thumbprint
-from components.rotation import Ledger
+from components.rotation import Ledger, window_start
 from tests.conftest import INITIAL_DOMAIN, MOCK_CLOCK
 from tests.fakes.deployment import Deployment
 
@@ -132,3 +132,33 @@ def test_repeated_failures_never_retire_the_certificate_scripts_use(monkeypatch,
     registered = {thumbprint(i["value"]) for i in deployment.registered_certificates().values()}
     assert in_use in registered
     check_outputs_follow_the_active_generation(deployment, now + dt.timedelta(hours=1))
+
+
+@pytest.mark.parametrize("day", range(10))
+def test_a_first_deploy_on_any_day_of_a_window_hands_out_a_certificate_for_a_full_period(
+    monkeypatch, day
+) -> None:
+    """Windows count from the stack's first generation: whichever day of a 1970-based
+    window the stack is first deployed on, its first certificate stays the one scripts
+    get for a whole rotation period, and the ledger records the anchor."""
+    epoch_window = dt.datetime.combine(
+        window_start(MOCK_CLOCK, ROTATION.days), dt.time(9, 30), dt.UTC
+    )
+    first = epoch_window + dt.timedelta(days=day)
+    deployment = Deployment(monkeypatch, CONFIG)
+    deployment.up(first)
+    handed_out = deployment.outputs["certificateThumbprint"]
+    assert Ledger.from_output(deployment.outputs["rotationLedger"]).anchor == first.date()
+
+    last_day = dt.datetime.combine(first.date() + ROTATION, dt.time(), dt.UTC) - dt.timedelta(
+        minutes=1
+    )
+    deployment.up(last_day)
+    check_outputs_follow_the_active_generation(deployment, last_day)
+    assert deployment.outputs["certificateThumbprint"] == handed_out
+
+    deployment.up(first + ROTATION)
+    check_outputs_follow_the_active_generation(deployment, first + ROTATION)
+    assert deployment.outputs["certificateThumbprint"] != handed_out
+    registered = {thumbprint(i["value"]) for i in deployment.registered_certificates().values()}
+    assert handed_out in registered

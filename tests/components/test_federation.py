@@ -8,7 +8,7 @@ import pytest
 
 from components.settings import ConfigError, load_settings
 from exoctl.engine import reveal
-from tests.conftest import INITIAL_DOMAIN, TENANT_ID, run_stack, stable_guid
+from tests.conftest import INITIAL_DOMAIN, TENANT_CONFIG, TENANT_ID, run_stack, stable_guid
 
 FIC = "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
 GITHUB = "https://token.actions.githubusercontent.com"
@@ -92,7 +92,7 @@ def test_a_gcc_high_workflow_names_the_cloud() -> None:
 )
 def test_bad_credentials_are_refused_naming_the_key(entries, fragment) -> None:
     with pytest.raises(ConfigError) as caught:
-        load_settings({"federatedCredentials": json.dumps(entries)})
+        load_settings({"federatedCredentials": json.dumps(entries)}, provider=TENANT_CONFIG)
     (problem,) = caught.value.problems
     assert problem.startswith("exo-cba:federatedCredentials: ")
     assert fragment in problem and "allowed: " in problem
@@ -148,7 +148,9 @@ def test_twenty_credentials_are_the_most_one_app_takes() -> None:
 
 def test_githubs_immutable_subject_form_is_accepted() -> None:
     subject = "repo:contoso@424944/exo-scripts@1329211848:environment:prod"
-    settings = load_settings({"federatedCredentials": json.dumps([subject])})
+    settings = load_settings(
+        {"federatedCredentials": json.dumps([subject])}, provider=TENANT_CONFIG
+    )
     (credential,) = settings.federated_credentials
     assert (credential.issuer, credential.subject) == (GITHUB, subject)
 
@@ -156,7 +158,8 @@ def test_githubs_immutable_subject_form_is_accepted() -> None:
 def test_pull_requests_only_with_the_explicit_allowance() -> None:
     subject = "repo:contoso/exo-scripts:pull_request"
     settings = load_settings(
-        {"federatedCredentials": json.dumps([subject]), "allowPullRequestFederation": "true"}
+        {"federatedCredentials": json.dumps([subject]), "allowPullRequestFederation": "true"},
+        provider=TENANT_CONFIG,
     )
     assert [c.subject for c in settings.federated_credentials] == [subject]
 

@@ -18,6 +18,7 @@ from components.wellknown import KEY_VAULT_SECRETS_USER_ROLE_ID
 from exoctl.engine import is_secret, reveal
 from tests.conftest import (
     MOCK_CLOCK,
+    TENANT_CONFIG,
     TENANT_ID,
     EntraMocks,
     rsa_key_pem,
@@ -40,7 +41,7 @@ CONFIG = {"keyVault.id": VAULT_ID, "keyVault.readers": json.dumps([READER])}
 
 def refused(raw: dict[str, str]) -> list[str]:
     with pytest.raises(ConfigError) as caught:
-        load_settings(raw)
+        load_settings(raw, provider=TENANT_CONFIG)
     return caught.value.problems
 
 
@@ -56,15 +57,15 @@ def decoded(value: str) -> tuple[x509.Certificate, object]:
 
 
 def test_flat_and_object_forms_read_the_same_vault() -> None:
-    flat = load_settings(CONFIG).key_vault
+    flat = load_settings(CONFIG, provider=TENANT_CONFIG).key_vault
     nested = load_settings(
-        {"keyVault": json.dumps({"id": VAULT_ID, "readers": [READER]})}
+        {"keyVault": json.dumps({"id": VAULT_ID, "readers": [READER]})}, provider=TENANT_CONFIG
     ).key_vault
     assert flat == nested
     assert flat is not None
     assert (flat.name, flat.subscription_id) == ("kv-exo-prod", SUBSCRIPTION)
     assert flat.readers == (READER,)
-    assert load_settings({}).key_vault is None
+    assert load_settings({}, provider=TENANT_CONFIG).key_vault is None
 
 
 @pytest.mark.parametrize(

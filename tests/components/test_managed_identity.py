@@ -8,7 +8,13 @@ import pytest
 
 from components.settings import ConfigError, load_settings
 from exoctl.engine import reveal
-from tests.conftest import EXCHANGE_SP_OBJECT_ID, INITIAL_DOMAIN, EntraMocks, run_stack
+from tests.conftest import (
+    EXCHANGE_SP_OBJECT_ID,
+    INITIAL_DOMAIN,
+    TENANT_CONFIG,
+    EntraMocks,
+    run_stack,
+)
 
 SYSTEM = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
 USER = "6fa459ea-ee8a-4ca4-894e-db77e160355e"
@@ -128,7 +134,7 @@ def test_without_identities_nothing_is_declared_or_looked_up() -> None:
 )
 def test_bad_identity_lists_are_refused_naming_the_key(raw, key, fragment) -> None:
     with pytest.raises(ConfigError) as caught:
-        load_settings(raw)
+        load_settings(raw, provider=TENANT_CONFIG)
     (problem,) = caught.value.problems
     assert problem.startswith(f"exo-cba:{key}: ") and fragment in problem and "allowed: " in problem
 

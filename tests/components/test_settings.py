@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import yaml
@@ -10,17 +11,23 @@ import yaml
 from components import settings as settings_module
 from components.settings import ConfigError, load_settings
 from components.wellknown import EXCHANGE_APP_ONLY_ROLES
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, TENANT_CONFIG
+
+
+def load(raw: dict[str, str], **kwargs):
+    """load_settings for a stack that names its tenant, unless `provider` says otherwise."""
+    kwargs.setdefault("provider", TENANT_CONFIG)
+    return load_settings(raw, **kwargs)
 
 
 def refused(raw: dict[str, str]) -> list[str]:
     with pytest.raises(ConfigError) as caught:
-        load_settings(raw)
+        load(raw)
     return caught.value.problems
 
 
 def test_defaults_are_least_privilege() -> None:
-    settings = load_settings({})
+    settings = load({})
     assert [r.name for r in settings.roles] == ["Exchange Administrator"]
     assert settings.roles[0].template_id == "29232cdf-9323-42fd-ade2-1d097af3e4de"
     assert settings.allow_global_administrator is False
@@ -32,7 +39,7 @@ def test_defaults_are_least_privilege() -> None:
 
 
 def test_roles_by_name_case_insensitive_or_template_id() -> None:
-    settings = load_settings(
+    settings = load(
         {"roles": json.dumps(["global reader", "31392FFB-586C-42D1-9346-E59415A2CC4E"])}
     )
     assert [(r.name, r.template_id) for r in settings.roles] == [
@@ -52,14 +59,12 @@ def test_global_administrator_needs_explicit_allowance() -> None:
     (problem,) = refused({"roles": json.dumps(["Global Administrator"])})
     assert problem.startswith("exo-cba:roles: Global Administrator is refused")
     assert "exo-cba:allowGlobalAdministrator" in problem
-    allowed = load_settings(
-        {"roles": '["Global Administrator"]', "allowGlobalAdministrator": "true"}
-    )
+    allowed = load({"roles": '["Global Administrator"]', "allowGlobalAdministrator": "true"})
     assert allowed.roles[0].template_id == "62e90394-69f5-4237-9190-012177145e10"
 
 
 def test_empty_roles_is_allowed_with_a_warning() -> None:
-    settings = load_settings({"roles": "[]"})
+    settings = load({"roles": "[]"})
     assert settings.roles == ()
     assert any("exo-cba:roles is empty" in w for w in settings.warnings)
 
@@ -97,7 +102,7 @@ def test_every_problem_is_reported_at_once() -> None:
 
 
 def test_organization_and_owners_are_normalised() -> None:
-    settings = load_settings(
+    settings = load(
         {
             "organization": "Contoso.OnMicrosoft.com",
             "owners": '["5A2F0C13-7A3E-4B51-9D6B-0C1F6B1F3E21"]',
@@ -109,7 +114,7 @@ def test_organization_and_owners_are_normalised() -> None:
 
 def test_empty_optional_strings_mean_unset() -> None:
     # Pulumi.yaml declares "" as the default of optional keys.
-    settings = load_settings({"organization": "", "certificate.subject": "", "displayName": "A"})
+    settings = load({"organization": "", "certificate.subject": "", "displayName": "A"})
     assert settings.organization is None
     assert settings.subject == "A"
 
@@ -137,7 +142,7 @@ def test_pulumi_yaml_declares_every_key_with_the_programs_defaults() -> None:
         for key, spec in schema.items()
     }
     # Applying the schema defaults must give exactly the in-code defaults.
-    assert load_settings(from_schema) == load_settings({})
+    assert load(from_schema) == load({})
     assert schema["roles"]["type"] == "array"
     assert schema["allowGlobalAdministrator"]["type"] == "boolean"
     # Only the types Pulumi's project schema knows (sdk/go/common/workspace/project.json).
@@ -145,13 +150,13 @@ def test_pulumi_yaml_declares_every_key_with_the_programs_defaults() -> None:
 
 
 def test_rotation_defaults_to_quarterly_within_a_year() -> None:
-    settings = load_settings({})
+    settings = load({})
     assert (settings.rotation_days, settings.validity_days) == (90, 365)
 
 
 def test_setting_only_a_short_validity_is_not_an_error() -> None:
     """A user who never set rotationDays must not be told it is out of range."""
-    settings = load_settings({"certificate.validityDays": "90"})
+    settings = load({"certificate.validityDays": "90"})
     assert (settings.validity_days, settings.rotation_days) == (90, 30)
 
 
@@ -169,7 +174,7 @@ def test_setting_only_a_short_validity_is_not_an_error() -> None:
 def test_rotation_must_fit_three_times_into_validity(validity, rotation, accepted) -> None:
     raw = {"certificate.validityDays": validity, "certificate.rotationDays": rotation}
     if accepted:
-        assert load_settings(raw).rotation_days == int(rotation)
+        assert load(raw).rotation_days == int(rotation)
         return
     (problem,) = refused(raw)
     assert problem.startswith(f"exo-cba:certificate.rotationDays: {rotation} days is out of range")
@@ -186,16 +191,16 @@ def test_validity_too_short_to_rotate_names_validity_days() -> None:
 
 def test_the_object_form_of_pulumi_config_set_path_is_read() -> None:
     """`pulumi config set --path exo-cba:certificate.validityDays 730` writes an object."""
-    settings = load_settings(
+    settings = load(
         {"certificate": json.dumps({"validityDays": 730, "keySize": 3072, "subject": "exo"})}
     )
     assert (settings.validity_days, settings.key_size, settings.subject) == (730, 3072, "exo")
     # Values `--path` stored as strings read the same.
-    assert load_settings({"certificate": '{"validityDays": "730"}'}).validity_days == 730
+    assert load({"certificate": '{"validityDays": "730"}'}).validity_days == 730
 
 
 def test_flat_and_object_forms_combine_when_they_set_different_fields() -> None:
-    settings = load_settings(
+    settings = load(
         {"certificate.keySize": "4096", "certificate": json.dumps({"validityDays": 90})}
     )
     assert (settings.key_size, settings.validity_days) == (4096, 90)
@@ -230,9 +235,9 @@ def test_a_bad_certificate_object_is_refused_naming_the_key(value, key, fragment
     ("validity", "derived"), [("365", 90), ("270", 90), ("90", 30), ("30", 10), ("3", 1)]
 )
 def test_an_unset_rotation_period_is_derived_from_validity(validity, derived) -> None:
-    assert load_settings({"certificate.validityDays": validity}).rotation_days == derived
+    assert load({"certificate.validityDays": validity}).rotation_days == derived
     as_object = json.dumps({"validityDays": int(validity)})
-    assert load_settings({"certificate": as_object}).rotation_days == derived
+    assert load({"certificate": as_object}).rotation_days == derived
 
 
 def test_an_explicit_rotation_period_is_still_checked() -> None:
@@ -249,8 +254,35 @@ def test_the_tenant_id_must_be_a_guid(bad: str) -> None:
     assert "allowed: " in problem
 
 
-def test_the_tenant_id_is_normalised_and_optional() -> None:
+def test_the_tenant_id_is_normalised() -> None:
     upper = "72F988BF-86F1-41AF-91AB-2D7CD011DB47"
     settings = load_settings({}, provider={"azuread:tenantId": upper})
     assert settings.tenant_id == upper.lower()
-    assert load_settings({}, provider={}).tenant_id is None
+
+
+# ---------------------------------------------------------------- validityDays' bounds
+
+
+@pytest.mark.parametrize("days", ["3", "3650"])
+def test_validity_days_at_either_documented_bound_is_accepted(days: str) -> None:
+    assert load({"certificate.validityDays": days}).validity_days == int(days)
+
+
+@pytest.mark.parametrize("days", ["0", "2", "3651", "1y"])
+def test_every_validity_refusal_states_the_same_bounds(days: str) -> None:
+    (problem,) = refused({"certificate.validityDays": days})
+    assert problem.startswith("exo-cba:certificate.validityDays: ")
+    assert "allowed: a whole number of days from 3 to 3650 " in problem
+
+
+def test_the_readme_and_pulumi_yaml_state_the_bounds_the_program_enforces() -> None:
+    low, high = settings_module.OVERLAP_FACTOR, settings_module.MAX_VALIDITY_DAYS
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    row = next(
+        line for line in readme.splitlines() if line.startswith("| `certificate.validityDays`")
+    )
+    assert f"| {low}\N{EN DASH}{high};" in row
+    schema = (PROJECT_ROOT / "Pulumi.yaml").read_text()
+    assert re.search(
+        rf"#\s+certificate\.validityDays\s+integer\s+365\s+.*\b{low}-{high} days", schema
+    )

@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 
 from exoctl.errors import EXIT_USAGE
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, TENANT_ID
 
 NOW = "2026-11-22T09:30:00Z"
+# The start of a stack file that names its tenant, as every stack must.
+TENANT = f"config:\n  azuread:tenantId: {TENANT_ID}\n"
 
 
 def exoctl(
@@ -95,7 +97,7 @@ def test_missing_stack_is_one_line_and_exit_2() -> None:
 
 def test_refused_config_names_the_key_and_exits_2(project: Path) -> None:
     (project / "Pulumi.bad.yaml").write_text(
-        "config:\n  exo-cba:roles:\n    - Exchange Admin\n  exo-cba:certificate.keySize: 1024\n"
+        TENANT + "  exo-cba:roles:\n    - Exchange Admin\n  exo-cba:certificate.keySize: 1024\n"
     )
     result = exoctl("--project-dir", str(project), "plan", "--stack", "bad")
     assert result.returncode == EXIT_USAGE
@@ -109,7 +111,7 @@ def test_refused_config_names_the_key_and_exits_2(project: Path) -> None:
 
 def test_stack_values_override_project_defaults(project: Path) -> None:
     (project / "Pulumi.prod.yaml").write_text(
-        "config:\n  exo-cba:organization: fabrikam.onmicrosoft.com\n"
+        TENANT + "  exo-cba:organization: fabrikam.onmicrosoft.com\n"
         "  exo-cba:roles: [Global Reader]\n"
     )
     result = exoctl("--project-dir", str(project), "plan", "--stack", "prod", "--json")
@@ -179,7 +181,7 @@ def test_bad_exo_cba_now_is_one_line() -> None:
 def test_a_stack_file_written_with_config_set_path_plans(project: Path) -> None:
     """The nested form `pulumi config set --path` writes, as a YAML mapping."""
     (project / "Pulumi.nested.yaml").write_text(
-        "config:\n  exo-cba:certificate:\n    validityDays: 90\n    keySize: 4096\n"
+        TENANT + "  exo-cba:certificate:\n    validityDays: 90\n    keySize: 4096\n"
     )
     result = exoctl("--project-dir", str(project), "plan", "--stack", "nested", "--json")
     assert result.returncode == 0, result.stderr
@@ -191,7 +193,7 @@ def test_a_stack_file_written_with_config_set_path_plans(project: Path) -> None:
 
 def test_a_setting_written_both_ways_names_both(project: Path) -> None:
     (project / "Pulumi.twice.yaml").write_text(
-        "config:\n  exo-cba:certificate.keySize: 3072\n  exo-cba:certificate:\n    keySize: 4096\n"
+        TENANT + "  exo-cba:certificate.keySize: 3072\n  exo-cba:certificate:\n    keySize: 4096\n"
     )
     result = exoctl("--project-dir", str(project), "plan", "--stack", "twice")
     assert result.returncode == EXIT_USAGE
@@ -202,7 +204,7 @@ def test_a_setting_written_both_ways_names_both(project: Path) -> None:
 
 def test_identities_and_pipelines_plan_offline(project: Path) -> None:
     (project / "Pulumi.mi.yaml").write_text(
-        "config:\n  exo-cba:managedIdentities:\n    - 3f2504e0-4f89-41d3-9a0c-0305e82c3301\n"
+        TENANT + "  exo-cba:managedIdentities:\n    - 3f2504e0-4f89-41d3-9a0c-0305e82c3301\n"
         "  exo-cba:federatedCredentials:\n    - repo:contoso/exo-scripts:environment:prod\n"
     )
     result = exoctl("--project-dir", str(project), "plan", "--stack", "mi", "--json")
@@ -216,3 +218,49 @@ def test_identities_and_pipelines_plan_offline(project: Path) -> None:
         r for r in plan["resources"] if r["type"].endswith("FederatedIdentityCredential")
     ]
     assert credential["inputs"]["subject"] == "repo:contoso/exo-scripts:environment:prod"
+
+
+def test_plan_refuses_a_stack_that_does_not_name_its_tenant(project: Path) -> None:
+    """The program's own refusal, before anything is declared: plan gives the same answer
+    as `pulumi preview`, however the tenant is misnamed."""
+    (project / "Pulumi.nameless.yaml").write_text("config:\n  exo-cba:displayName: EXO\n")
+    (project / "Pulumi.typos.yaml").write_text(
+        "config:\n  azuread:tenantid: 72f988bf-86f1-41af-91ab-2d7cd011db47\n"
+        "  exo-cab:roles: [Global Administrator]\n"
+    )
+    nameless = exoctl("--project-dir", str(project), "plan", "--stack", "nameless")
+    assert nameless.returncode == EXIT_USAGE
+    (line,) = nameless.stderr.strip().splitlines()
+    assert line.startswith("exoctl: config error: azuread:tenantId: is not set")
+    assert "Overview > Tenant ID" in line and "az account show --query tenantId" in line
+    assert nameless.stdout == ""
+
+    typos = exoctl("--project-dir", str(project), "plan", "--stack", "typos", "--json")
+    assert typos.returncode == EXIT_USAGE
+    lines = typos.stderr.strip().splitlines()
+    assert [line.split(": ")[2] for line in lines] == [
+        "azuread:tenantid",
+        "exo-cab:roles",
+        "azuread:tenantId",
+    ]
+    assert "(did you mean azuread:tenantId?)" in lines[0]
+    assert "(did you mean exo-cba:roles?)" in lines[1]
+    assert "Traceback" not in typos.stderr
+
+
+def test_the_readmes_recipe_plans_as_written(project: Path) -> None:
+    """Copy Pulumi.dev.yaml, then `pulumi config set --path exo-cba:certificate.validityDays
+    730` (README, Steps): the CLI writes into the mapping the example already uses."""
+    import yaml
+
+    document = yaml.safe_load((PROJECT_ROOT / "Pulumi.dev.yaml").read_text())
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    assert "pulumi config set --path exo-cba:certificate.validityDays 730" in readme
+    # What `--path` does with that key: the value lands inside the object, as a string.
+    document["config"].setdefault("exo-cba:certificate", {})["validityDays"] = "730"
+    (project / "Pulumi.contoso.yaml").write_text(yaml.safe_dump(document))
+    result = exoctl("--project-dir", str(project), "plan", "--stack", "contoso", "--json")
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    cert = next(r for r in plan["resources"] if r["type"].endswith("SelfSignedCert"))
+    assert cert["inputs"]["validityPeriodHours"] == 730 * 24
