@@ -111,7 +111,8 @@ def test_several_audiences_on_one_credential_are_refused() -> None:
     # carry the second audience either.
     with pytest.raises(ConfigError) as caught:
         load_settings(
-            {"federatedCredentials": json.dumps([f"{GENERAL};audiences=api://a,api://b"])}
+            {"federatedCredentials": json.dumps([f"{GENERAL};audiences=api://a,api://b"])},
+            provider=TENANT_CONFIG,
         )
     (problem,) = caught.value.problems
     assert problem.startswith(
@@ -126,7 +127,8 @@ def test_several_audiences_on_one_credential_are_refused() -> None:
 def test_a_star_in_a_custom_issuers_subject_is_refused(subject: str) -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(
-            {"federatedCredentials": json.dumps([f"issuer={ADO_ISSUER};subject={subject}"])}
+            {"federatedCredentials": json.dumps([f"issuer={ADO_ISSUER};subject={subject}"])},
+            provider=TENANT_CONFIG,
         )
     (problem,) = caught.value.problems
     assert problem.startswith(
@@ -136,11 +138,12 @@ def test_a_star_in_a_custom_issuers_subject_is_refused(subject: str) -> None:
 
 def test_twenty_credentials_are_the_most_one_app_takes() -> None:
     twenty = [f"repo:contoso/r{n}:environment:prod" for n in range(20)]
-    settings = load_settings({"federatedCredentials": json.dumps(twenty)})
+    settings = load_settings({"federatedCredentials": json.dumps(twenty)}, provider=TENANT_CONFIG)
     assert [c.subject for c in settings.federated_credentials] == twenty
     with pytest.raises(ConfigError) as caught:
         load_settings(
-            {"federatedCredentials": json.dumps([*twenty, "repo:contoso/r20:environment:prod"])}
+            {"federatedCredentials": json.dumps([*twenty, "repo:contoso/r20:environment:prod"])},
+            provider=TENANT_CONFIG,
         )
     (problem,) = caught.value.problems
     assert "21 credentials; Entra accepts at most 20 per app" in problem

@@ -14,7 +14,7 @@ from components.key_vault import assignment_name, certificate_name, secret_name
 from components.settings import ConfigError, load_settings
 from components.wellknown import KEY_VAULT_SECRETS_USER_ROLE_ID
 from exoctl.engine import is_secret, reveal
-from tests.conftest import MOCK_CLOCK, run_stack
+from tests.conftest import MOCK_CLOCK, TENANT_CONFIG, run_stack
 from tests.fakes.deployment import Deployment
 
 SUBSCRIPTION = "0f1e2d3c-4b5a-4968-8776-655443322110"
@@ -51,13 +51,14 @@ def pem_blocks(contents: str) -> list[str]:
 
 
 def test_flat_and_object_forms_turn_it_on_and_it_is_off_by_default() -> None:
-    flat = load_settings(CONFIG).key_vault
+    flat = load_settings(CONFIG, provider=TENANT_CONFIG).key_vault
     nested = load_settings(
-        {"keyVault": json.dumps({"id": VAULT_ID, "readers": [READER], "certificate": True})}
+        {"keyVault": json.dumps({"id": VAULT_ID, "readers": [READER], "certificate": True})},
+        provider=TENANT_CONFIG,
     ).key_vault
     assert flat == nested
     assert flat is not None and flat.certificate is True
-    off = load_settings({"keyVault.id": VAULT_ID}).key_vault
+    off = load_settings({"keyVault.id": VAULT_ID}, provider=TENANT_CONFIG).key_vault
     assert off is not None and off.certificate is False
 
 
@@ -85,7 +86,7 @@ def test_flat_and_object_forms_turn_it_on_and_it_is_off_by_default() -> None:
 )
 def test_bad_certificate_config_names_the_key(raw: dict[str, str], key: str, fragment: str) -> None:
     with pytest.raises(ConfigError) as caught:
-        load_settings(raw)
+        load_settings(raw, provider=TENANT_CONFIG)
     problems = caught.value.problems
     assert any(p.startswith(f"exo-cba:{key}") and fragment in p for p in problems), problems
 
