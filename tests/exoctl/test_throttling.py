@@ -86,7 +86,7 @@ def test_a_long_retry_after_is_cut_to_the_cap(tmp_path, monkeypatch) -> None:
     directory = g.Directory(domains=[g.domain("contoso.onmicrosoft.com", True)])
     with FakeGraph(directory, tmp_path) as fake:
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(fake.ca_bundle))
-        fake.throttle += [(429, "3600")]
+        fake.throttle += [(429, "3")]
         Graph(fake.base_url, TENANT_ID, Credential()).list("domains")
     (gap,) = gaps(fake.times)
     assert WAITED <= gap < 2.5
@@ -128,8 +128,22 @@ def test_key_vault_waits_out_retry_after(vault) -> None:
     now = dt.datetime.now(dt.UTC)
     hand_off(vault, rsa_key(2048, "kv"), now - dt.timedelta(days=1))
     vault.throttle += [(429, "1")]
+    started = time.monotonic()
     published = read_hand_off(vault.secret_id("exo-cba-prod"), reader, now)
+    assert time.monotonic() - started >= WAITED
     assert published.usable == 1 and vault.throttle == []
+
+
+def test_key_vault_cuts_a_long_retry_after_to_the_cap(vault, monkeypatch) -> None:
+    monkeypatch.setattr(retry, "MAX_WAIT_SECONDS", 1)
+    reader = FixedToken()
+    vault.readers.add(reader.token)
+    now = dt.datetime.now(dt.UTC)
+    hand_off(vault, rsa_key(2048, "kv"), now - dt.timedelta(days=1))
+    vault.throttle += [(429, "3")]
+    started = time.monotonic()
+    read_hand_off(vault.secret_id("exo-cba-prod"), reader, now)
+    assert WAITED <= time.monotonic() - started < 2.5
 
 
 def test_key_vault_gives_up_after_four_tries_in_one_line(vault) -> None:
@@ -153,7 +167,9 @@ def test_exchange_waits_out_retry_after(cloud, pfx, capsys) -> None:
     path, certificate = pfx
     register(cloud, certificate)
     cloud.exchange_throttle += [(429, "1")]
+    started = time.monotonic()
     code, document = run_verify(capsys, cloud, path)
+    assert time.monotonic() - started >= WAITED
     assert code == EXIT_OK, document
     assert statuses(document)["exchange"] == "pass"
     invokes = [r for r in cloud.requests if r.path.endswith("/InvokeCommand")]
