@@ -183,10 +183,8 @@ def _cmd_drift_merge(args: argparse.Namespace) -> int:
     if args.markdown:
         shards = document["shards"]
         title, _, rest = _drift_markdown(document).partition("\n")
-        line = (
-            f"{shards['stacks']} stacks in {shards['count']} shards at commit "
-            f"`{shards['commit'][:12]}`"
-        )
+        cut = f"{shards['count']} shard{'s' if shards['count'] != 1 else ''}"
+        line = f"{shards['stacks']} stacks in {cut} at commit `{shards['commit'][:12]}`"
         report.append_markdown(args.markdown, f"{title}\n\n{line}\n{rest}")
     return report.EXIT_FOR_STATUS[document["status"]]
 

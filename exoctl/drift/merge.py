@@ -20,6 +20,9 @@ from exoctl.errors import EXIT_USAGE, ExoctlError
 from exoctl.report import STATUS_RANK, worst
 
 _REPORT_KEYS = ("status", "changes", "stacks", "warnings", "errors", "shard")
+# What exoctl/drift/classify.py writes for each change and each stack.
+_CHANGE_KEYS = frozenset({"stack", "urn", "type", "name", "op", "kind", "properties"})
+_SUMMARY_KEYS = frozenset({"stack", "status", "drift", "pending", "rotation", "warnings", "errors"})
 
 
 class MergeRefused(ExoctlError):
@@ -45,10 +48,17 @@ def _problem_with(report: object) -> str | None:
         and all(isinstance(s, str) for s in shard["stacks"])
     ):
         return "has no valid `shard` (index, count, commit, stacks)"
-    if report["status"] not in STATUS_RANK or not all(
-        isinstance(s, dict) and isinstance(s.get("stack"), str) for s in report["stacks"]
+    if (
+        report["status"] not in STATUS_RANK
+        or not isinstance(report["stacks"], list)
+        or not isinstance(report["changes"], list)
+        or not all(
+            isinstance(s, dict) and set(s) >= _SUMMARY_KEYS and isinstance(s["stack"], str)
+            for s in report["stacks"]
+        )
+        or not all(isinstance(c, dict) and set(c) >= _CHANGE_KEYS for c in report["changes"])
     ):
-        return "has a status or stack summary exoctl does not know"
+        return "has a status, stack or change exoctl does not know"
     return None
 
 

@@ -275,6 +275,20 @@ def test_files_that_are_not_shard_reports_are_named_one_line_each(fleet, capsys,
     ]
 
 
+def test_a_report_with_a_change_exoctl_does_not_write_is_refused(fleet, capsys, tmp_path) -> None:
+    files = shard_files(capsys, fleet, tmp_path, 2)
+    for path in files:
+        report = json.loads(path.read_text())
+        if report["changes"]:
+            del report["changes"][0]["op"]
+            path.write_text(json.dumps(report))
+            break
+    else:
+        pytest.fail("no shard of the fleet has a change")
+    (problem,) = refused(capsys, *files)
+    assert problem == f"{path} has a status, stack or change exoctl does not know"
+
+
 def test_merge_writes_one_markdown_summary(fleet, capsys, tmp_path) -> None:
     files = shard_files(capsys, fleet, tmp_path, 3)
     summary = tmp_path / "summary.md"
