@@ -500,12 +500,17 @@ def _invoke(
             f"Exchange is throttling this app (429) and still was after {retry.tries(response)} "
             "tries: retry later",
         )
-    else:
-        tries = retry.tries(response)
+    elif response.status_code in retry.RETRY_STATUSES:
         result.add(
             "exchange",
             "fail",
-            f"Exchange answered HTTP {response.status_code} for {cmdlet}"
-            f"{f' after {tries} tries' if tries > 1 else ''}; check --exchange-url and "
-            f"--organization {organization}",
+            f"Exchange answered HTTP {response.status_code} for {cmdlet} and still did after "
+            f"{retry.tries(response)} tries (busy or throttling): retry later",
+        )
+    else:
+        result.add(
+            "exchange",
+            "fail",
+            f"Exchange answered HTTP {response.status_code} for {cmdlet}; check --exchange-url "
+            f"and --organization {organization}",
         )

@@ -6,7 +6,7 @@ floor((I-1)K/N) to floor(IK/N) - 1.
 - stable: the order depends on the names alone, never on how the runner's file
   system lists Pulumi.<stack>.yaml, so a stack lands in the same shard on every run;
 - even: every shard gets floor(K/N) or ceil(K/N) stacks (hashing each name to a shard
-  on its own, `hash % N`, leaves some shards with twice the stacks of others);
+  on its own, `hash % N`, leaves some shards with several more than others);
 - calm: a stack added or removed moves each cut by at most one place, so at most N-1
   other stacks change shard.
 

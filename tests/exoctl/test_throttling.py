@@ -176,16 +176,24 @@ def test_exchange_waits_out_retry_after(cloud, pfx, capsys) -> None:
     assert len(invokes) == 2 and invokes[0].body == invokes[1].body
 
 
-def test_exchange_gives_up_after_four_tries(cloud, pfx, capsys) -> None:
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (429, "Exchange is throttling this app (429) and still was after 4 tries: retry later"),
+        (
+            503,
+            "Exchange answered HTTP 503 for Get-AcceptedDomain and still did after 4 tries "
+            "(busy or throttling): retry later",
+        ),
+    ],
+)
+def test_exchange_gives_up_after_four_tries(cloud, pfx, capsys, status, expected) -> None:
     path, certificate = pfx
     register(cloud, certificate)
-    cloud.exchange_throttle += [(429, "1")] * 10
+    cloud.exchange_throttle += [(status, "1")] * 10
     code, document = run_verify(capsys, cloud, path)
     assert code == EXIT_VERIFY_FAILED
-    detail = document["steps"][-1]["detail"]
-    assert (
-        detail == "Exchange is throttling this app (429) and still was after 4 tries: retry later"
-    )
+    assert document["steps"][-1]["detail"] == expected
     assert len(cloud.exchange_throttle) == 10 - 4
 
 
