@@ -563,7 +563,8 @@ def build_parser() -> argparse.ArgumentParser:
         dest="source",
         type=Path,
         metavar="FILE",
-        help="classify a recorded run: an engine event log or a `--json` digest",
+        help="classify a recorded run: an engine event log (the CLI's, or Pulumi Cloud's "
+        "events export) or a `--json` digest",
     )
     drift.add_argument(
         "--kind",
@@ -593,7 +594,9 @@ def build_parser() -> argparse.ArgumentParser:
         "one exit code (the worst status); refuses a missing or repeated shard, or reports "
         "of different commits or stack lists (exit 2)",
     )
-    merging.add_argument("reports", nargs="*", type=Path, metavar="FILE")
+    merging.add_argument(
+        "reports", nargs="*", type=Path, metavar="FILE", help="every shard's --json report"
+    )
     merging.add_argument("--json", action="store_true", help="machine-readable output")
     merging.add_argument("--markdown", type=Path, metavar="FILE", help="append a summary table")
     merging.set_defaults(handler=_cmd_drift_merge)
