@@ -124,6 +124,9 @@ def _cmd_drift(args: argparse.Namespace) -> int:
         raise ExoctlError("--kind only applies to --from")
     if args.parallel < 1 or args.warn_days < 0:
         raise ExoctlError("--parallel must be at least 1 and --warn-days at least 0")
+    if args.shard and not args.all:
+        raise ExoctlError("--shard only applies to --all")
+    header = None
     if args.source:
         # With --from, --stack names the stack the run was recorded for: a log with
         # no resource steps names none itself.
@@ -136,6 +139,12 @@ def _cmd_drift(args: argparse.Namespace) -> int:
             stacks = stack_names(args.project_dir)
             if not stacks:
                 raise ExoctlError(f"no Pulumi.<stack>.yaml files in {args.project_dir}")
+            if args.shard:
+                from exoctl.drift import shard
+
+                index, count = shard.parse_shard(args.shard)
+                header = shard.header(index, count, shard.current_commit(args.project_dir), stacks)
+                stacks = shard.share(stacks, index, count)
         else:
             stack_file(args.project_dir, args.stack)
             stacks = [args.stack]
@@ -144,12 +153,39 @@ def _cmd_drift(args: argparse.Namespace) -> int:
         )
 
     document = drift.document(results)
+    if header is not None:
+        document["shard"] = header
     if args.json:
         print(json.dumps(document, indent=2))
     else:
         _print_drift(document)
     if args.markdown:
         report.append_markdown(args.markdown, _drift_markdown(document))
+    return report.EXIT_FOR_STATUS[document["status"]]
+
+
+def _cmd_drift_merge(args: argparse.Namespace) -> int:
+    from exoctl import report
+    from exoctl.drift.merge import MergeRefused, merge
+
+    try:
+        document = merge(args.reports)
+    except MergeRefused as refused:
+        for problem in refused.problems:
+            print(f"exoctl: error: drift merge: {problem}", file=sys.stderr)
+        if args.json:
+            print(json.dumps({"status": "error", "errors": refused.problems}, indent=2))
+        return refused.code
+    if args.json:
+        print(json.dumps(document, indent=2))
+    else:
+        _print_drift(document)
+    if args.markdown:
+        shards = document["shards"]
+        title, _, rest = _drift_markdown(document).partition("\n")
+        cut = f"{shards['count']} shard{'s' if shards['count'] != 1 else ''}"
+        line = f"{shards['stacks']} stacks in {cut} at commit `{shards['commit'][:12]}`"
+        report.append_markdown(args.markdown, f"{title}\n\n{line}\n{rest}")
     return report.EXIT_FOR_STATUS[document["status"]]
 
 
@@ -527,7 +563,8 @@ def build_parser() -> argparse.ArgumentParser:
         dest="source",
         type=Path,
         metavar="FILE",
-        help="classify a recorded run: an engine event log or a `--json` digest",
+        help="classify a recorded run: an engine event log (the CLI's, or Pulumi Cloud's "
+        "events export) or a `--json` digest",
     )
     drift.add_argument(
         "--kind",
@@ -541,9 +578,28 @@ def build_parser() -> argparse.ArgumentParser:
         default=30,
         help="warn when the active certificate has fewer days left (default 30)",
     )
+    drift.add_argument(
+        "--shard",
+        metavar="I/N",
+        help="with --all: check only shard I of N, a stable, even share of the stacks; "
+        "combine the --json reports with `drift merge` (docs/drift-fleets.md)",
+    )
     drift.add_argument("--json", action="store_true", help="machine-readable output")
     drift.add_argument("--markdown", type=Path, metavar="FILE", help="append a summary table")
     drift.set_defaults(handler=_cmd_drift)
+    drift_commands = drift.add_subparsers(dest="drift_command", parser_class=_Parser)
+    merging = drift_commands.add_parser(
+        "merge",
+        help="combine the --json reports of `drift --all --shard I/N` into one report and "
+        "one exit code (the worst status); refuses a missing or repeated shard, or reports "
+        "of different commits or stack lists (exit 2)",
+    )
+    merging.add_argument(
+        "reports", nargs="*", type=Path, metavar="FILE", help="every shard's --json report"
+    )
+    merging.add_argument("--json", action="store_true", help="machine-readable output")
+    merging.add_argument("--markdown", type=Path, metavar="FILE", help="append a summary table")
+    merging.set_defaults(handler=_cmd_drift_merge)
 
     check = commands.add_parser(
         "verify", help="prove the deployed certificate gets an Exchange token and runs a cmdlet"

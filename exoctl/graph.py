@@ -3,7 +3,8 @@
 Signs in with azure-identity's DefaultAzureCredential (az login, OIDC in a pipeline,
 managed identity), reads v1.0, follows `@odata.nextLink` whatever its form, and turns
 Graph's errors into GraphError carrying Graph's own code and message, plus the
-permission the caller needs for that kind of read.
+permission the caller needs for that kind of read. A throttled read (429, 503, 504) is
+retried as Retry-After says, within exoctl/retry.py's bounds.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
+from exoctl import retry
 from exoctl.errors import first_line
 
 TIMEOUT_SECONDS = 30
@@ -62,6 +64,7 @@ class Graph:
         self.base = graph_url.rstrip("/")
         self.host = urlparse(self.base).netloc
         self.session = requests.Session()
+        retry.mount(self.session, frozenset({"GET"}))
         self.requests = requests
         try:
             token = credential.get_token(f"{self.base}/.default", tenant_id=tenant_id).token
@@ -98,6 +101,13 @@ class Graph:
             )
         if response.status_code == 404:
             raise GraphError(f"Graph has no {what}", 404, code)
+        if response.status_code in retry.RETRY_STATUSES:
+            raise GraphError(
+                f"Graph gave up on {what} after {retry.tries(response)} tries (throttled or "
+                "busy): wait a few minutes and run again",
+                response.status_code,
+                code,
+            )
         raise GraphError(f"Graph failed {what}", response.status_code, code)
 
     def list(self, path: str) -> list[dict[str, Any]]:

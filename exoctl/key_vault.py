@@ -4,6 +4,7 @@ azure-keyvault-secrets lists the secret's versions and reads each enabled, unexp
 one; each value is base64 of a certificate PEM and its key PEM. Of the certificates
 valid now, the newest that has been valid for SETTLE_MINUTES is chosen, else the
 newest: the rule of the `keyVault.connectScript` output (components/connect.py).
+A throttled read is retried by azure-core within exoctl/retry.py's bounds.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from components.certs import certificate_thumbprint
 from components.connect import SETTLE_MINUTES
 from components.key_vault import TAG_THUMBPRINT
+from exoctl import retry
 from exoctl.errors import first_line, network_reason
 
 
@@ -72,6 +74,7 @@ def decode(value: str) -> tuple[x509.Certificate, bytes, bytes]:
 
 def read_hand_off(secret_id: str, credential: Any, now: dt.datetime) -> Published:
     from azure.core.exceptions import (
+        AzureError,
         ClientAuthenticationError,
         HttpResponseError,
         ResourceNotFoundError,
@@ -80,7 +83,7 @@ def read_hand_off(secret_id: str, credential: Any, now: dt.datetime) -> Publishe
     from azure.keyvault.secrets import SecretClient
 
     vault_url, name = split_secret_id(secret_id)
-    client = SecretClient(vault_url, credential)
+    client = SecretClient(vault_url, credential, retry_policy=retry.azure_policy())
     found: list[tuple[x509.Certificate, bytes, bytes, str, str | None]] = []
     skipped: list[str] = []
     try:
@@ -111,7 +114,12 @@ def read_hand_off(secret_id: str, credential: Any, now: dt.datetime) -> Publishe
                 "Key Vault Secrets User on the secret (exo-cba:keyVault.readers), and the vault "
                 "must use Azure RBAC; a new assignment takes a few minutes"
             ) from None
-        raise HandOffError(f"Key Vault answered {error.status_code}: {first_line(error)}") from None
+        raise HandOffError(
+            f"Key Vault answered {error.status_code}{retry.given_up(error.status_code)}: "
+            f"{first_line(error)}"
+        ) from None
+    except AzureError as error:  # e.g. a read that timed out
+        raise HandOffError(f"cannot read {name} from {vault_url}: {first_line(error)}") from None
     valid = sorted(
         (f for f in found if f[0].not_valid_before_utc <= now < f[0].not_valid_after_utc),
         key=lambda f: f[0].not_valid_before_utc,

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from components.clouds import CLOUDS, PUBLIC, Cloud
+from exoctl import retry
 from exoctl.errors import EXIT_USAGE, ExoctlError, network_reason
 
 MANAGE_AS_APP = "Exchange.ManageAsApp"
@@ -454,8 +455,12 @@ def _invoke(
     cmdlet: str,
 ) -> None:
     url = f"{exchange_url}/adminapi/beta/{organization}/InvokeCommand"
+    session = requests.Session()
+    # InvokeCommand is a POST, but the cmdlets verify runs (--cmdlet) are read-only Get-
+    # cmdlets: sending one again after a throttled answer changes nothing.
+    retry.mount(session, frozenset({"POST"}))
     try:
-        response = requests.post(
+        response = session.post(
             url,
             headers=module_headers(token, organization, cmdlet),
             data=json.dumps({"CmdletInput": {"CmdletName": cmdlet, "Parameters": {}}}),
@@ -489,7 +494,19 @@ def _invoke(
             "anything",
         )
     elif response.status_code == 429:
-        result.add("exchange", "fail", "Exchange is throttling this app (429): retry later")
+        result.add(
+            "exchange",
+            "fail",
+            f"Exchange is throttling this app (429) and still was after {retry.tries(response)} "
+            "tries: retry later",
+        )
+    elif response.status_code in retry.RETRY_STATUSES:
+        result.add(
+            "exchange",
+            "fail",
+            f"Exchange answered HTTP {response.status_code} for {cmdlet} and still did after "
+            f"{retry.tries(response)} tries (busy or throttling): retry later",
+        )
     else:
         result.add(
             "exchange",

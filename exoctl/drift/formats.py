@@ -4,6 +4,10 @@ Formats (pulumi/pulumi):
 - the event log `--event-log FILE` writes and the Automation API reads: one
   `apitype.EngineEvent` JSON object per line (sdk/go/common/apitype/events.go),
   or a JSON batch `{"events": [...]}` as the service receives them;
+- the same events as Pulumi Cloud exports them (its REST API's engine events, a
+  Deployments drift run's events), per line or as a `{"events": [...]}` page: each
+  carries a `type` naming its payload and a `timestamp`, and no `sequence` (the REST
+  API's EngineEvent schema: "event[event.type] is never undefined/null");
 - the digest `pulumi preview --json` / `pulumi refresh --preview-only --json`
   prints (`display.PreviewDigest`, pkg/display/json.go, built by
   ShowPreviewDigest in pkg/backend/display/json.go).
@@ -46,7 +50,8 @@ ENGINE_EVENT_KEYS = frozenset(
         "errorEvent",
     }
 )
-_ENVELOPE_KEYS = {"sequence", "timestamp"}
+# The CLI writes sequence and timestamp; Pulumi Cloud timestamp and type.
+_ENVELOPE_KEYS = {"sequence", "timestamp", "type"}
 DIGEST_KEYS = frozenset(
     {"config", "steps", "diagnostics", "duration", "changeSummary", "maybeCorrupt"}
 )
@@ -297,6 +302,22 @@ def from_digest(document: dict[str, Any], refresh: bool | None) -> Recording:
     return recording
 
 
+def _engine_event(event: object) -> dict[str, Any] | str:
+    """The event in the CLI's shape (`{<payload key>: {...}}`), or why it is not one."""
+    if not isinstance(event, dict):
+        return f"is not an engine event ({type(event).__name__})"
+    if not (set(event) - _ENVELOPE_KEYS) <= ENGINE_EVENT_KEYS:
+        return f"is not an engine event ({', '.join(sorted(event))})"
+    if "type" not in event:
+        return event
+    kind = event["type"]
+    if kind not in ENGINE_EVENT_KEYS:
+        return f"has type {kind!r}, which is no engine event type"
+    if not isinstance(event.get(kind), dict):
+        return f"has type {kind} but no {kind} object"
+    return {kind: event[kind]}
+
+
 def _events_from_text(text: str) -> list[dict[str, Any]] | None:
     """Every event if the text is an event log (JSON lines or a batch), else None."""
     stripped = text.strip()
@@ -306,7 +327,13 @@ def _events_from_text(text: str) -> list[dict[str, Any]] | None:
         except json.JSONDecodeError:
             batch = None
         if isinstance(batch, dict) and isinstance(batch.get("events"), list):
-            return batch["events"]
+            read = []
+            for number, item in enumerate(batch["events"], start=1):
+                event = _engine_event(item)
+                if isinstance(event, str):
+                    raise ExoctlError(f"event {number} of the batch {event}", EXIT_USAGE)
+                read.append(event)
+            return read
     events: list[dict[str, Any]] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -319,12 +346,10 @@ def _events_from_text(text: str) -> list[dict[str, Any]] | None:
                     f"line {number} of the event log is not JSON", EXIT_USAGE
                 ) from None
             return None
-        if not isinstance(event, dict) or not (set(event) - _ENVELOPE_KEYS) <= ENGINE_EVENT_KEYS:
+        event = _engine_event(event)
+        if isinstance(event, str):
             if events:
-                keys = ", ".join(sorted(event)) if isinstance(event, dict) else type(event).__name__
-                raise ExoctlError(
-                    f"line {number} of the event log is not an engine event ({keys})", EXIT_USAGE
-                )
+                raise ExoctlError(f"line {number} of the event log {event}", EXIT_USAGE)
             return None
         events.append(event)
     return events if any(set(e) & ENGINE_EVENT_KEYS for e in events) else None
@@ -352,7 +377,8 @@ def load_recording(path: Path, kind: str | None) -> Recording:
     if isinstance(document, dict) and set(document) & DIGEST_KEYS:
         return from_digest(document, refresh)
     raise ExoctlError(
-        f"--from {path} is neither an engine event log (`--event-log`, JSON lines of "
-        "engine events) nor a digest (`pulumi preview --json`)",
+        f"--from {path} is neither an engine event log (`--event-log`, or Pulumi Cloud's "
+        "engine events export: JSON lines or an events page) nor a digest "
+        "(`pulumi preview --json`)",
         EXIT_USAGE,
     )

@@ -86,6 +86,8 @@ class FakeMicrosoftCloud:
         self.apps: dict[str, RegisteredApp] = {}
         self.exchange_status: int | None = None
         """Force an Exchange answer (e.g. 429, 500); None = decide from the token."""
+        self.exchange_throttle: list[tuple[int, str | None]] = []
+        """(status, Retry-After or None) for each of the next InvokeCommand requests."""
         self.accepted_domains = [organization, "contoso.com"]
         self._signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self._server = LocalHttpsServer(self._route, tmp_dir, "fake-cloud")
@@ -310,9 +312,10 @@ class FakeMicrosoftCloud:
                 return certificate
         return None
 
-    def _invoke_command(
-        self, organization: str, headers: dict[str, str], body: bytes
-    ) -> tuple[int, dict[str, Any]]:
+    def _invoke_command(self, organization: str, headers: dict[str, str], body: bytes) -> tuple:
+        if self.exchange_throttle:
+            status, wait = self.exchange_throttle.pop(0)
+            return status, {"error": {"code": str(status)}}, {"Retry-After": wait} if wait else {}
         if self.exchange_status is not None:
             return self.exchange_status, {"error": {"code": str(self.exchange_status)}}
         if organization not in (self.organization, self.tenant_id):
@@ -374,7 +377,7 @@ class FakeMicrosoftCloud:
         return None
 
     # ------------------------------------------------------------- routing
-    def _route(self, request: Request) -> tuple[int, dict[str, Any]]:
+    def _route(self, request: Request) -> tuple:
         parts = urlparse(request.path).path.strip("/").split("/")
         if (
             request.method == "GET"

@@ -7,6 +7,8 @@ overrides the ids and fields a scenario needs. The server answers like Graph:
 collections under `value` paged with `@odata.nextLink` (one item a page, so paging
 is always exercised, in the link form the test picks), `$filter=principalId eq '…'`,
 errors as `{"error": {"code", "message"}}`, and 401 for a token it did not issue.
+`throttle` answers the next requests as a busy tenant does: 429 TooManyRequests (or
+503, 504) with Retry-After (learn.microsoft.com/graph/throttling).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -151,6 +154,10 @@ class FakeGraph:
         self.status_override: int | None = None
         self.failures: dict[str, tuple[int, str, str]] = {}
         """Path pattern (regex on the path after /v1.0/) -> (status, code, message)."""
+        self.throttle: list[tuple[int, str | None]] = []
+        """(status, Retry-After or None) for each of the next requests, before anything else."""
+        self.times: list[float] = []
+        """When each request arrived (time.monotonic)."""
         self.link_form = "absolute"
         """How @odata.nextLink is written: absolute, root-relative (/v1.0/…) or relative."""
         self._server = LocalHttpsServer(self._route, tmp_dir, "fake-graph")
@@ -189,9 +196,15 @@ class FakeGraph:
             }
         }
 
-    def _route(self, request: Request) -> tuple[int, dict[str, Any]]:
+    def _route(self, request: Request) -> tuple:
+        self.times.append(time.monotonic())
         if request.headers.get("authorization") != f"Bearer {TOKEN}":
             return self._error(401, "InvalidAuthenticationToken", "Access token is empty.")
+        if self.throttle:
+            status, wait = self.throttle.pop(0)
+            code = {429: "TooManyRequests", 503: "serviceNotAvailable"}.get(status, "UnknownError")
+            answer = self._error(status, code, "Too many requests. Please try again later.")
+            return (*answer, {"Retry-After": wait} if wait else {})
         if self.status_override:
             return self._error(
                 self.status_override,

@@ -43,6 +43,9 @@ class FakeKeyVault:
         self.secrets: dict[str, list[SecretVersion]] = {}
         self.readers: set[str] = set()
         """Bearer tokens allowed to read (an identity with Key Vault Secrets User)."""
+        self.throttle: list[tuple[int, str | None]] = []
+        """(status, Retry-After or None) for each of the next signed requests: Key Vault
+        throttles with 429 and Retry-After (Key Vault throttling guidance)."""
         self._server = LocalHttpsServer(self._route, tmp_dir, "fake-key-vault")
         self.ca_bundle = self._server.ca_bundle
         self.vault_url = self._server.base_url
@@ -120,6 +123,15 @@ class FakeKeyVault:
                 },
                 {"WWW-Authenticate": challenge},
             )
+        if self.throttle:
+            status, wait = self.throttle.pop(0)
+            answer = self._error(
+                status,
+                "Throttled",
+                "Request was not processed because too many requests were received. "
+                "Reason: VaultRequestTypeLimitReached",
+            )
+            return (*answer, {"Retry-After": wait} if wait else {})
         if token not in self.readers:
             return self._error(
                 403,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fnmatch
+import json
+import os
 import re
 import shutil
 import subprocess
@@ -12,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from exoctl.errors import EXIT_DRIFT, EXIT_PENDING, EXIT_VERIFY_FAILED
+from exoctl.errors import EXIT_DRIFT, EXIT_PENDING, EXIT_USAGE, EXIT_VERIFY_FAILED
 from tests.conftest import PROJECT_ROOT
 
 WORKFLOWS = PROJECT_ROOT / ".github" / "workflows"
@@ -35,7 +38,15 @@ def runs(job: dict[str, Any]) -> str:
 
 
 def test_the_four_pipelines_exist() -> None:
-    assert {f.name for f in FILES} == {"test.yml", "preview.yml", "drift.yml", "deploy.yml"}
+    assert {f.name for f in FILES} == {
+        "test.yml",
+        "preview.yml",
+        "drift.yml",
+        "deploy.yml",
+        "deploy-stacks.yml",
+    }
+    # deploy-stacks.yml is deploy.yml's part, never a pipeline of its own.
+    assert set(load("deploy-stacks.yml")["on"]) == {"workflow_call"}
 
 
 def test_workflows_match_githubs_schema() -> None:
@@ -103,19 +114,171 @@ def test_pr_preview_comments_and_forks_get_the_offline_plan() -> None:
 def test_scheduled_drift_fails_on_drift_and_warns_on_rotation() -> None:
     workflow = load("drift.yml")
     assert workflow["on"]["schedule"]
-    job = workflow["jobs"]["drift"]
-    script = runs(job)
-    assert 'exoctl drift --all --markdown "$GITHUB_STEP_SUMMARY"' in script
+    script = runs(workflow["jobs"]["merge"])
+    assert 'exoctl drift merge --markdown "$GITHUB_STEP_SUMMARY" "${reports[@]}"' in script
     cases = dict(re.findall(r"^\s*(\d)\) (.*)$", script, flags=re.MULTILINE))
     assert "::warning" in cases[str(EXIT_PENDING)] and "exit" not in cases[str(EXIT_PENDING)]
     assert "::error" in cases[str(EXIT_DRIFT)] and f"exit {EXIT_DRIFT}" in cases[str(EXIT_DRIFT)]
-    assert workflow["permissions"]["id-token"] == "write"
+    assert workflow["jobs"]["drift"]["permissions"]["id-token"] == "write"
+
+
+def test_drift_runs_its_shards_as_a_matrix_and_merges_them_in_one_job() -> None:
+    jobs = load("drift.yml")["jobs"]
+    shard, merge = jobs["drift"], jobs["merge"]
+    assert shard["strategy"]["matrix"]["shard"] == "${{ fromJSON(needs.shards.outputs.shards) }}"
+    assert shard["strategy"]["fail-fast"] is False
+    command = 'exoctl drift --all --shard "${{ matrix.shard }}/$SHARDS" --json > "$REPORT"'
+    assert command in runs(shard)
+    (upload,) = [
+        s for s in steps(shard) if s.get("uses", "").startswith("actions/upload-artifact@")
+    ]
+    (download,) = [
+        s for s in steps(merge) if s.get("uses", "").startswith("actions/download-artifact@")
+    ]
+    pattern = download["with"]["pattern"]
+    assert fnmatch.fnmatch(upload["with"]["name"].replace("${{ matrix.shard }}", "7"), pattern)
+    assert upload["with"]["path"] == "${{ env.REPORT }}"
+    assert shard["env"]["REPORT"] == "drift-${{ matrix.shard }}.json"
+    assert download["with"]["merge-multiple"] is True
+    # The merge runs when a shard failed (it names the missing one), not when cancelled.
+    assert "drift" in merge["needs"] and "!cancelled()" in merge["if"]
+    # One job summary: only the merge writes it.
+    summary_writers = [
+        (name, step.get("name"))
+        for name, job in jobs.items()
+        for step in steps(job)
+        if "GITHUB_STEP_SUMMARY" in step.get("run", "")
+    ]
+    assert summary_writers == [("merge", "exoctl drift merge")]
+
+
+def bash(script: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
+    """A `run:` script as GitHub runs it (bash -e -o pipefail), GitHub's files here."""
+    output = cwd / "github-output"
+    output.touch()
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=cwd,
+        env={"PATH": os.environ["PATH"], "GITHUB_OUTPUT": str(output), **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def outputs(cwd: Path) -> dict[str, str]:
+    lines = (cwd / "github-output").read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines)
+
+
+@pytest.mark.parametrize("shards", ["1", "4", "256"])
+def test_the_shard_matrix_counts_to_drift_shards(tmp_path: Path, shards: str) -> None:
+    job = load("drift.yml")["jobs"]["shards"]
+    done = bash(runs(job), tmp_path, SHARDS=shards)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(outputs(tmp_path)["shards"]) == list(range(1, int(shards) + 1))
+
+
+@pytest.mark.parametrize("shards", ["0", "257", "four", ""])
+def test_a_shard_count_outside_the_matrix_cap_stops_the_run(tmp_path: Path, shards: str) -> None:
+    done = bash(runs(load("drift.yml")["jobs"]["shards"]), tmp_path, SHARDS=shards)
+    assert done.returncode == 2
+    assert "::error title=exo-cba::DRIFT_SHARDS must be" in done.stdout
+
+
+def shard_report(stacks: list[str], index: int, count: int, drifted: set[str]) -> dict:
+    from exoctl.drift import StackResult, document
+    from exoctl.drift.shard import header, share
+
+    def changes(stack: str) -> list[dict]:
+        urn = f"urn:pulumi:{stack}::exo-cba::azuread:index/servicePrincipal:ServicePrincipal::sp"
+        return [
+            {
+                "stack": stack,
+                "urn": urn,
+                "type": "azuread:index/servicePrincipal:ServicePrincipal",
+                "name": "sp",
+                "op": "update",
+                "kind": "drift",
+                "properties": ["notes"],
+            }
+        ]
+
+    results = [
+        StackResult(s, changes(s) if s in drifted else []) for s in share(stacks, index, count)
+    ]
+    return {**document(results), "shard": header(index, count, "c0ffee" * 6, stacks)}
+
+
+def merge_step(tmp_path: Path, reports: list[dict]) -> subprocess.CompletedProcess:
+    """The merge job's exoctl step, run on shard reports as the artifacts land."""
+    (step,) = [
+        s for s in steps(load("drift.yml")["jobs"]["merge"]) if "drift merge" in s.get("run", "")
+    ]
+    venv = tmp_path / ".venv" / "bin"
+    venv.mkdir(parents=True)
+    python = venv / "python"
+    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    python.chmod(0o755)
+    (tmp_path / "shards").mkdir()
+    for number, report in enumerate(reports, start=1):
+        (tmp_path / "shards" / f"drift-{number}.json").write_text(json.dumps(report))
+    summary = tmp_path / "summary.md"
+    return bash(
+        step["run"], tmp_path, GITHUB_STEP_SUMMARY=str(summary), PYTHONPATH=str(PROJECT_ROOT)
+    )
+
+
+def test_the_merge_step_fails_the_run_on_drift_with_one_summary(tmp_path: Path) -> None:
+    stacks = [f"tenant-{n}" for n in range(9)]
+    reports = [shard_report(stacks, i, 3, {"tenant-4"}) for i in (1, 2, 3)]
+    done = merge_step(tmp_path, reports)
+    assert done.returncode == EXIT_DRIFT, done.stderr
+    assert "::error title=exo-cba::drift" in done.stdout
+    summary = (tmp_path / "summary.md").read_text()
+    assert summary.count("### exo-cba drift: `drift`") == 1
+    assert "9 stacks in 3 shards" in summary
+
+
+def test_the_merge_step_names_a_missing_shard(tmp_path: Path) -> None:
+    stacks = [f"tenant-{n}" for n in range(9)]
+    done = merge_step(tmp_path, [shard_report(stacks, i, 3, set()) for i in (1, 3)])
+    assert done.returncode == EXIT_USAGE
+    assert "exoctl: error: drift merge: shard 2/3 is missing" in done.stderr
+    assert "::error title=exo-cba::the drift check failed (exit 2)" in done.stdout
+
+
+def test_deploy_batches_stay_within_the_matrix_cap(tmp_path: Path) -> None:
+    names = [f"tenant-{n:03d}" for n in range(600)]
+    for name in names:
+        (tmp_path / f"Pulumi.{name}.yaml").write_text("config: {}\n")
+    (tmp_path / "Pulumi.yaml").write_text("name: exo-cba\n")  # the project file is no stack
+    done = bash(runs(load("deploy.yml")["jobs"]["stacks"]), tmp_path)
+    assert done.returncode == 0, done.stderr
+    batches = json.loads(outputs(tmp_path)["batches"])
+    assert [len(b) for b in batches] == [256, 256, 88]
+    assert sorted(s for b in batches for s in b) == names
+
+
+def test_deploy_calls_one_gated_matrix_per_batch() -> None:
+    job = load("deploy.yml")["jobs"]["deploy"]
+    assert job["uses"] == "./.github/workflows/deploy-stacks.yml"
+    assert job["strategy"]["matrix"]["batch"] == "${{ fromJSON(needs.stacks.outputs.batches) }}"
+    assert job["with"]["stacks"] == "${{ toJSON(matrix.batch) }}"
+    assert job["secrets"] == "inherit"
+    assert job["strategy"]["max-parallel"] == 1
+    # The called workflow gets no more than its caller grants.
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}
+    called = load("deploy-stacks.yml")
+    assert called["on"]["workflow_call"]["inputs"]["stacks"]["type"] == "string"
+    inner = called["jobs"]["deploy"]
+    assert inner["strategy"]["matrix"]["stack"] == "${{ fromJSON(inputs.stacks) }}"
+    assert inner["strategy"]["max-parallel"] == 1
 
 
 def test_deploy_is_gated_per_stack_and_verifies_after_up() -> None:
-    workflow = load("deploy.yml")
-    assert workflow["on"]["push"]["branches"] == ["main"]
-    job = workflow["jobs"]["deploy"]
+    assert load("deploy.yml")["on"]["push"]["branches"] == ["main"]
+    job = load("deploy-stacks.yml")["jobs"]["deploy"]
     assert job["environment"] == "${{ matrix.stack }}"
     assert job["strategy"]["matrix"]["stack"].startswith("${{ fromJSON(")
     names = [s.get("uses", "") or s.get("name", "") for s in steps(job)]
@@ -128,7 +291,7 @@ def test_deploy_is_gated_per_stack_and_verifies_after_up() -> None:
     assert 'rm -f "$pfx"' in script
 
 
-@pytest.mark.parametrize("name", ["preview.yml", "drift.yml", "deploy.yml"])
+@pytest.mark.parametrize("name", ["preview.yml", "drift.yml", "deploy.yml", "deploy-stacks.yml"])
 def test_every_azure_job_signs_in_with_oidc(name: str) -> None:
     workflow = load(name)
     for job_name, job in workflow["jobs"].items():
