@@ -21,6 +21,6 @@ lint: $(STAMP)
 test: lint
 	$(VENV)/bin/python -m pytest -n auto
 
-# Not part of `make test`: how fast `exoctl drift --all` checks 64 stacks (README, "Drift").
+# Not part of `make test`: how fast `exoctl drift --all` checks 64 stacks (docs/exoctl.md, "Drift").
 bench: $(STAMP)
 	$(VENV)/bin/python -m benchmarks.drift_fleet

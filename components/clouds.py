@@ -3,7 +3,7 @@
 A stack's cloud is the azuread provider's own setting, `azuread:environment` (or
 ARM_ENVIRONMENT, as the provider reads it), so one key points the provider and
 everything derived here at the same cloud. Every value cites where Microsoft
-documents it; README, "Clouds", repeats the table (tests keep the two in step).
+documents it; docs/clouds.md repeats the table (tests keep the two in step).
 
 Sources:
 - [EXO] office-docs-powershell exchange/exchange-ps/ExchangePowerShell/Connect-ExchangeOnline.md

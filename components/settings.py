@@ -678,7 +678,7 @@ def _rotation_days(reader: _Reader, validity_days: int) -> int:
     max_rotation = max(1, validity_days // OVERLAP_FACTOR)
     rotation_allowed = (
         f"1 to {max_rotation} days for certificate.validityDays {validity_days}: every "
-        f"certificate must outlive {OVERLAP_FACTOR} rotation periods (see README, Rotation)"
+        f"certificate must outlive {OVERLAP_FACTOR} rotation periods (see docs/rotation.md)"
     )
     if reader.raw.get("certificate.rotationDays") is None:
         # Someone who never set it must not get an error about it: the largest

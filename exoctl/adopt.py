@@ -525,8 +525,8 @@ def check_config(plan: Adoption, project_dir: Path) -> None:
 
 def stack_yaml(plan: Adoption) -> str:
     header = (
-        "# Written by `exoctl adopt` for an app made by hand; see README, 'Bring an existing\n"
-        "# app under the stack'. Review it, then run the import (pulumi import --file).\n"
+        "# Written by `exoctl adopt` for an app made by hand; see docs/existing-apps.md.\n"
+        "# Review it, then run the import (pulumi import --file).\n"
     )
     return header + yaml.safe_dump({"config": plan.config}, sort_keys=False, width=100)
 

@@ -23,7 +23,7 @@ from exoctl import retry
 from exoctl.errors import EXIT_USAGE, ExoctlError, network_reason
 
 MANAGE_AS_APP = "Exchange.ManageAsApp"
-# What the ExchangeOnlineManagement v3 module sends with every REST call (README,
+# What the ExchangeOnlineManagement v3 module sends with every REST call (docs/exoctl.md,
 # "Verify": its generated helper module, as reproduced by independent clients).
 # App-only connections anchor on the organization's system mailbox with the APP:
 # prefix; UPN: is for a signed-in user.
@@ -425,7 +425,7 @@ def _token_failed(result: Verification, detail: str) -> Verification:
 
 
 def module_headers(token: str, organization: str, cmdlet: str) -> dict[str, str]:
-    """The headers the module's REST calls carry (README, "Verify").
+    """The headers the module's REST calls carry (docs/exoctl.md, "Verify").
 
     X-ResponseFormat: the module asks for clixml, which only PowerShell reads back;
     json is the service's other format and the one other REST clients use.

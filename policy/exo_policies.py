@@ -258,7 +258,7 @@ def _permission_problem(
             "config for full_access_as_app)"
         )
     if resource_app_id == SECURITY_COMPLIANCE_APP_ID:
-        # GCC High / DoD: Security & Compliance app-only access (README, "Clouds").
+        # GCC High / DoD: Security & Compliance app-only access (docs/clouds.md).
         if role_id == SECURITY_COMPLIANCE_GOV_ROLE_ID and kind == "Role":
             return None
         return (

@@ -1,4 +1,4 @@
-"""`exoctl drift`: tell drift, pending changes and a due rotation apart (README, "Drift").
+"""`exoctl drift`: tell drift, pending changes and a due rotation apart (docs/exoctl.md, "Drift").
 
 - formats: engine event logs and preview digests, as Pulumi writes them;
 - classify: drift, pending, rotation or applied, per stack, and the report;

@@ -9,7 +9,7 @@ It behaves the way the real services do where exo-cba depends on it:
   signed with the stand-in's own key; `roles` holds only consented app roles,
   `wids` the directory roles plus the id every service principal token carries;
 - `POST /adminapi/beta/{org}/InvokeCommand` checks the headers the module sends
-  (README, "Verify"): an app-only anchor mailbox for this organization, the module's
+  (docs/exoctl.md, "Verify"): an app-only anchor mailbox for this organization, the module's
   X-ClientApplication, X-CmdletName naming the body's cmdlet, a response format;
   then answers 401 without Exchange.ManageAsApp and 403 without a directory role,
   as practitioners report Exchange does.
