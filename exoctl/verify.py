@@ -12,23 +12,18 @@ Every failure says what is wrong and what fixes it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from components import exchange_rest
 from components.clouds import CLOUDS, PUBLIC, Cloud
 from exoctl.errors import EXIT_USAGE, ExoctlError, network_reason
 
 MANAGE_AS_APP = "Exchange.ManageAsApp"
-# What the ExchangeOnlineManagement v3 module sends with every REST call (README,
-# "Verify": its generated helper module, as reproduced by independent clients).
-# App-only connections anchor on the organization's system mailbox with the APP:
-# prefix; UPN: is for a signed-in user.
-ANCHOR_MAILBOX = "APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@"
-CLIENT_APPLICATION = "ExoManagementModule"
-TIMEOUT_SECONDS = 30
+# The module's headers, its endpoint and error shapes: components/exchange_rest.py.
+TIMEOUT_SECONDS = exchange_rest.TIMEOUT_SECONDS
 
 _AADSTS_HELP = {
     "AADSTS700027": (
@@ -423,28 +418,6 @@ def _token_failed(result: Verification, detail: str) -> Verification:
     return result
 
 
-def module_headers(token: str, organization: str, cmdlet: str) -> dict[str, str]:
-    """The headers the module's REST calls carry (README, "Verify").
-
-    X-ResponseFormat: the module asks for clixml, which only PowerShell reads back;
-    json is the service's other format and the one other REST clients use.
-    """
-    import uuid
-
-    return {
-        "Authorization": f"Bearer {token}",
-        "Content-Type": "application/json",
-        "Accept": "application/json",
-        "X-AnchorMailbox": f"{ANCHOR_MAILBOX}{organization}",
-        "X-CmdletName": cmdlet,
-        "X-ClientApplication": CLIENT_APPLICATION,
-        "X-ResponseFormat": "json",
-        "X-SerializationLevel": "Partial",
-        "Prefer": "odata.maxpagesize=1000",
-        "client-request-id": str(uuid.uuid4()),
-    }
-
-
 def _invoke(
     result: Verification,
     requests: Any,
@@ -453,14 +426,12 @@ def _invoke(
     organization: str,
     cmdlet: str,
 ) -> None:
-    url = f"{exchange_url}/adminapi/beta/{organization}/InvokeCommand"
+    # No retries: verify reports throttling instead of waiting it out.
+    client = exchange_rest.ExchangeClient(
+        exchange_url, organization, lambda: token, session=requests.Session()
+    )
     try:
-        response = requests.post(
-            url,
-            headers=module_headers(token, organization, cmdlet),
-            data=json.dumps({"CmdletInput": {"CmdletName": cmdlet, "Parameters": {}}}),
-            timeout=TIMEOUT_SECONDS,
-        )
+        response = client.post(cmdlet)
     except requests.RequestException as error:
         result.add(
             "exchange", "fail", f"network: cannot reach {exchange_url}: {network_reason(error)}"
