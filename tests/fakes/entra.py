@@ -87,6 +87,9 @@ class FakeMicrosoftCloud:
         self.exchange_status: int | None = None
         """Force an Exchange answer (e.g. 429, 500); None = decide from the token."""
         self.accepted_domains = [organization, "contoso.com"]
+        self.exchange: Any = None
+        """An Exchange RBAC stand-in (tests/fakes/exchange.py); when attached, it answers
+        every InvokeCommand whose headers and token pass the checks here."""
         self._signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self._server = LocalHttpsServer(self._route, tmp_dir, "fake-cloud")
         self.ca_bundle = self._server.ca_bundle
@@ -311,8 +314,8 @@ class FakeMicrosoftCloud:
         return None
 
     def _invoke_command(
-        self, organization: str, headers: dict[str, str], body: bytes
-    ) -> tuple[int, dict[str, Any]]:
+        self, organization: str, headers: dict[str, str], body: bytes, path: str = ""
+    ) -> Any:
         if self.exchange_status is not None:
             return self.exchange_status, {"error": {"code": str(self.exchange_status)}}
         if organization not in (self.organization, self.tenant_id):
@@ -334,6 +337,8 @@ class FakeMicrosoftCloud:
             )
         except jwt.PyJWTError as error:
             return 401, {"error": {"code": "Unauthorized", "message": str(error)}}
+        if self.exchange is not None:
+            return self.exchange.invoke(self, organization, path, body, claims)
         if EXCHANGE_MANAGE_AS_APP_ROLE_NAME not in claims.get("roles", []):
             return 401, {"error": {"code": "Unauthorized", "message": "missing app role"}}
         app = self.apps.get(claims.get("appid", ""))
@@ -400,5 +405,5 @@ class FakeMicrosoftCloud:
             and parts[:2] == ["adminapi", "beta"]
             and parts[3] == "InvokeCommand"
         ):
-            return self._invoke_command(parts[2], request.headers, request.body)
+            return self._invoke_command(parts[2], request.headers, request.body, request.path)
         return 404, {"error": "not_found", "path": request.path}
