@@ -147,7 +147,8 @@ if credentials.private_key_pem is not None:
 if credentials.rotation_ledger is not None:
     pulumi.export("rotationLedger", credentials.rotation_ledger)
 pulumi.export("cloud", settings.cloud.name)
-pulumi.export("exchangeRoleGroups", exchange_role_groups_output(settings.exchange_role_groups))
+if settings.exchange_role_groups is not None:
+    pulumi.export("exchangeRoleGroups", exchange_role_groups_output(settings.exchange_role_groups))
 connect = pulumi.Output.all(
     app.client_id, credentials.thumbprint, organization, credentials.common_name
 ).apply(lambda values: connect_lines(*values, cloud=settings.cloud))

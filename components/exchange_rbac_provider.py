@@ -87,10 +87,11 @@ class RoleGroupMemberProvider(_ExchangeProvider):
 
 
 # Type tokens: pulumi-python:dynamic/exchange:<Kind>.
+# Outputs are attributes named as the properties (camelCase), as the SDK sets them.
 class ExchangeServicePrincipal(Resource, module="exchange", name="ServicePrincipal"):
-    object_id: pulumi.Output[str]
+    objectId: pulumi.Output[str]
     identity: pulumi.Output[str]
-    made_by_stack: pulumi.Output[bool]
+    madeByStack: pulumi.Output[bool]
 
     def __init__(
         self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
@@ -105,7 +106,7 @@ class ExchangeServicePrincipal(Resource, module="exchange", name="ServicePrincip
 
 class ManagementScope(Resource, module="exchange", name="ManagementScope"):
     name: pulumi.Output[str]
-    made_by_stack: pulumi.Output[bool]
+    madeByStack: pulumi.Output[bool]
 
     def __init__(
         self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
@@ -115,7 +116,7 @@ class ManagementScope(Resource, module="exchange", name="ManagementScope"):
 
 class RoleGroup(Resource, module="exchange", name="RoleGroup"):
     name: pulumi.Output[str]
-    made_by_stack: pulumi.Output[bool]
+    madeByStack: pulumi.Output[bool]
 
     def __init__(
         self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
@@ -125,7 +126,7 @@ class RoleGroup(Resource, module="exchange", name="RoleGroup"):
 
 class RoleGroupMember(Resource, module="exchange", name="RoleGroupMember"):
     group: pulumi.Output[str]
-    made_by_stack: pulumi.Output[bool]
+    madeByStack: pulumi.Output[bool]
 
     def __init__(
         self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None

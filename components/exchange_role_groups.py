@@ -98,7 +98,7 @@ class ExchangeRoleGroups(pulumi.ComponentResource):
                     **common,
                     **wait,
                     "group": group_input,
-                    "memberObjectId": self.service_principal.object_id,
+                    "memberObjectId": self.service_principal.objectId,
                 },
                 child,
             )

@@ -67,8 +67,9 @@ class DynamicMocks(EntraMocks):
         return state
 
     def delete_unregistered(self) -> None:
-        """The deletes of a successful `pulumi up` (or a destroy, when nothing registered)."""
-        for key in [k for k in self.dynamic if k not in self.registered]:
+        """The deletes of a successful `pulumi up` (or a destroy, when nothing registered),
+        dependents first: state lists resources in the order they were made."""
+        for key in reversed([k for k in self.dynamic if k not in self.registered]):
             resource_id, outs = self.dynamic.pop(key)
             load_provider(outs[PROVIDER_KEY]).delete(resource_id, outs)
             self.ops.append(("delete", key[1]))
