@@ -244,6 +244,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         authority=args.authority,
         exchange_url=args.exchange_url,
         cmdlet=args.cmdlet,
+        refused_cmdlet=args.refused_cmdlet,
     )
     if args.json:
         print(json.dumps(result.document(), indent=2))
@@ -253,6 +254,13 @@ def _cmd_verify(args: argparse.Namespace) -> int:
             print(f"{marks[step.status]}  {step.name}: {step.detail}")
         print("verified: Connect-ExchangeOnline will work" if result.ok else "not verified")
     return EXIT_OK if result.ok else EXIT_VERIFY_FAILED
+
+
+def _read_only_cmdlet(name: str) -> str:
+    """Only Get- cmdlets: verify runs them without parameters in the tenant."""
+    if not re.fullmatch(r"Get-[A-Za-z0-9]{1,80}", name):
+        raise argparse.ArgumentTypeError(f"{name!r} is not a read-only cmdlet name (Get-Noun)")
+    return name
 
 
 def _verify_source(args: argparse.Namespace) -> Any:
@@ -590,8 +598,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--cmdlet",
-        choices=("Get-AcceptedDomain", "Get-OrganizationConfig"),
+        type=_read_only_cmdlet,
         default="Get-AcceptedDomain",
+        metavar="NAME",
+        help="the read-only cmdlet to run (Get-*; default Get-AcceptedDomain): with Exchange "
+        "role groups, one they allow, e.g. Get-Mailbox",
+    )
+    check.add_argument(
+        "--refused-cmdlet",
+        type=_read_only_cmdlet,
+        metavar="NAME",
+        help="a read-only cmdlet the app's role groups must not allow (e.g. Get-TransportRule): "
+        "verify passes only if Exchange refuses it",
     )
     check.add_argument("--json", action="store_true", help="machine-readable output")
     check.set_defaults(handler=_cmd_verify)

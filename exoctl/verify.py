@@ -5,7 +5,9 @@
 2. claims: `roles` holds Exchange.ManageAsApp; `wids` should hold the assigned
    roles (a warning only: an Exchange role group can grant rights instead);
 3. exchange: a read-only cmdlet through the admin REST endpoint the
-   ExchangeOnlineManagement v3 module calls.
+   ExchangeOnlineManagement v3 module calls;
+4. narrowing (with a cmdlet to refuse): a read-only cmdlet the app's Exchange role
+   groups must not allow is refused, so the app holds no more than they give.
 
 Every failure says what is wrong and what fixes it.
 """
@@ -150,6 +152,7 @@ def verify(
     authority: str | None = None,
     exchange_url: str | None = None,
     cmdlet: str = "Get-AcceptedDomain",
+    refused_cmdlet: str | None = None,
 ) -> Verification:
     """`authority` and `exchange_url` override the cloud's sign-in and Exchange hosts;
     the token is always asked for the cloud's Exchange resource, as the module does."""
@@ -182,7 +185,53 @@ def verify(
         return result
     _check_wids(result, claims, expected_roles)
     _invoke(result, requests, token, exchange_url, organization, cmdlet)
+    if refused_cmdlet:
+        _expect_refusal(result, requests, token, exchange_url, organization, refused_cmdlet)
     return result
+
+
+def _expect_refusal(
+    result: Verification,
+    requests: Any,
+    token: str,
+    exchange_url: str,
+    organization: str,
+    cmdlet: str,
+) -> None:
+    """The role groups narrow the app only if Exchange refuses what they do not give."""
+    client = exchange_rest.ExchangeClient(
+        exchange_url, organization, lambda: token, session=requests.Session()
+    )
+    try:
+        response = client.post(cmdlet)
+    except requests.RequestException as error:
+        result.add(
+            "narrowing", "fail", f"network: cannot reach {exchange_url}: {network_reason(error)}"
+        )
+        return
+    if response.status_code in (401, 403):
+        result.add(
+            "narrowing",
+            "pass",
+            f"Exchange refused {cmdlet} (HTTP {response.status_code}): the app holds no role "
+            "that allows it",
+        )
+    elif response.status_code == 200:
+        result.add(
+            "narrowing",
+            "fail",
+            f"{cmdlet} ran: the app holds more than its role groups give (a directory role in "
+            "exo-cba:roles, another role group, or a role assigned to it directly; `exoctl "
+            "audit` lists them). Rights can take 30 minutes to 2 hours to go: retry before "
+            "changing anything",
+        )
+    else:
+        result.add(
+            "narrowing",
+            "fail",
+            f"Exchange answered HTTP {response.status_code} for {cmdlet}, neither a run nor a "
+            "refusal; check the cmdlet's name",
+        )
 
 
 def _token_with_pfx(
