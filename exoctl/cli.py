@@ -379,6 +379,13 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         findings, errors = audit.audit(graph, expected)
     except audit.GraphError as failure:
         errors = [str(failure)]
+    if args.exchange or outputs.get("exchangeRoleGroups"):
+        from exoctl import exchange_audit
+
+        more, failures = exchange_audit.run(
+            args.exchange_url or cloud.exchange_url, cloud.exchange_url, outputs
+        )
+        findings, errors = (findings or []) + more, errors + failures
     document = audit.document(args.stack, findings, errors)
 
     columns = ("severity", "category", "object", "detail", "fix")
@@ -621,6 +628,13 @@ def build_parser() -> argparse.ArgumentParser:
     auditing.add_argument(
         "--graph-url", help="override the Microsoft Graph host of the stack's cloud"
     )
+    auditing.add_argument(
+        "--exchange",
+        action="store_true",
+        help="also read the app's Exchange role groups (on by default when the stack declares "
+        "exchangeRoleGroups); needs Exchange rights (README, deployer permissions)",
+    )
+    auditing.add_argument("--exchange-url", help="override the Exchange host of the stack's cloud")
     auditing.add_argument("--json", action="store_true", help="machine-readable output")
     auditing.add_argument("--markdown", type=Path, metavar="FILE", help="append a summary table")
     auditing.set_defaults(handler=_cmd_audit)
