@@ -445,6 +445,18 @@ def _cmd_adopt(args: argparse.Namespace) -> int:
         for object_id in values
     ]
     plan = adopt.plan_adoption(tenant, args.stack, cloud, current_time(), identities)
+    if args.exchange:
+        from components.exchange_rest import ExchangeError
+        from exoctl import exchange_audit
+
+        client = exchange_audit.client_for(
+            args.exchange_url or cloud.exchange_url, cloud.exchange_url, tenant.tenant_id
+        )
+        try:
+            groups = exchange_audit.memberships(client, tenant.sp["id"])
+        except ExchangeError as error:
+            raise adopt.AdoptRefused(f"Exchange role groups: {error}") from None
+        adopt.carry_role_groups(plan, groups)
     adopt.check_config(plan, args.project_dir)
     plan.commands = [
         f"pulumi stack init {args.stack}    # if the stack does not exist yet",
@@ -664,6 +676,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="OBJECT_ID",
         help="the same for a user-assigned managed identity (repeatable)",
     )
+    adopting.add_argument(
+        "--exchange",
+        action="store_true",
+        help="also carry the app's Exchange role group memberships into the stack file",
+    )
+    adopting.add_argument("--exchange-url", help="override the Exchange host of the cloud")
     adopting.add_argument("--force", action="store_true", help="replace existing files")
     adopting.add_argument("--json", action="store_true", help="machine-readable output")
     adopting.set_defaults(handler=_cmd_adopt)

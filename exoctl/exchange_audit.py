@@ -24,6 +24,36 @@ def _matches(row: dict[str, Any], ids: set[str]) -> bool:
     )
 
 
+def _memberships(client: ExchangeClient, principal: dict[str, Any]) -> list[tuple[str, str]]:
+    """(group, its roles as text) for every role group the service principal is in."""
+    ids = {str(principal.get(k) or "") for k in ("Identity", "Name", "ObjectId", "Id")} - {""}
+    found = []
+    for group in client.run("Get-RoleGroup"):
+        name = str(group.get("Name"))
+        members = client.run("Get-RoleGroupMember", {"Identity": name})
+        if any(_matches(m, ids) for m in members):
+            roles = ", ".join(sorted(str(r) for r in group.get("Roles") or [])) or "no roles"
+            found.append((name, roles))
+    return found
+
+
+def memberships(client: ExchangeClient, object_id: str) -> list[str] | None:
+    """The role groups holding the app, or None when Exchange does not know it."""
+    try:
+        rows = client.run("Get-ServicePrincipal", {"Identity": object_id})
+    except ExchangeError as error:
+        if error.not_found:
+            return None
+        raise
+    return [name for name, _ in _memberships(client, rows[0])] if rows else None
+
+
+def client_for(exchange_url: str, resource: str, tenant: str) -> ExchangeClient:
+    return ExchangeClient(
+        exchange_url, tenant, lambda: exchange_rest.deployer_token(resource, tenant)
+    )
+
+
 def audit_exchange(
     client: ExchangeClient, object_id: str, declared: dict[str, Any] | None
 ) -> list[Finding]:
@@ -46,14 +76,8 @@ def audit_exchange(
                 "run `pulumi up` (it makes the service principal and memberships again)",
             )
         ]
-    ids = {str(principal.get(k) or "") for k in ("Identity", "Name", "ObjectId", "Id")} - {""}
     findings: list[Finding] = []
-    for group in client.run("Get-RoleGroup"):
-        name = str(group.get("Name"))
-        members = client.run("Get-RoleGroupMember", {"Identity": name})
-        if not any(_matches(m, ids) for m in members):
-            continue
-        roles = ", ".join(sorted(str(r) for r in group.get("Roles") or [])) or "no roles"
+    for name, roles in _memberships(client, principal):
         if name.casefold() in groups:
             findings.append(
                 Finding(
@@ -139,9 +163,7 @@ def run(
 ) -> tuple[list[Finding], list[str]]:
     """(findings, errors) for a deployed stack's outputs."""
     tenant = str(outputs["tenantId"])
-    client = ExchangeClient(
-        exchange_url, tenant, lambda: exchange_rest.deployer_token(resource, tenant)
-    )
+    client = client_for(exchange_url, resource, tenant)
     object_id = str(outputs.get("servicePrincipalObjectId") or "")
     if not object_id:
         return [], ["Exchange role groups: the stack has no output servicePrincipalObjectId"]
