@@ -14,6 +14,11 @@ from components.connect import (
 )
 from components.credentials import CertificateCredentials, CertificateCredentialsArgs
 from components.exchange_app import ExchangeOnlineApp, ExchangeOnlineAppArgs
+from components.exchange_role_groups import (
+    ExchangeRoleGroups,
+    ExchangeRoleGroupsArgs,
+    exchange_role_groups_output,
+)
 from components.federation import FederatedCredentials, FederatedCredentialsArgs
 from components.key_vault import (
     KeyVaultHandOff,
@@ -75,6 +80,18 @@ app = ExchangeOnlineApp(
         ),
     ),
 )
+if settings.exchange_role_groups is not None:
+    ExchangeRoleGroups(
+        "exo-rbac",
+        ExchangeRoleGroupsArgs(
+            config=settings.exchange_role_groups,
+            cloud=settings.cloud,
+            tenant_id=tenant_id(),
+            app_id=app.client_id,
+            service_principal_object_id=app.service_principal_object_id,
+            display_name=settings.display_name,
+        ),
+    )
 for identity in identities:
     ManagedIdentityAccess(
         identity_resource_name(identity.object_id),
@@ -138,6 +155,8 @@ if credentials.private_key_pem is not None:
 if credentials.rotation_ledger is not None:
     pulumi.export("rotationLedger", credentials.rotation_ledger)
 pulumi.export("cloud", settings.cloud.name)
+if settings.exchange_role_groups is not None:
+    pulumi.export("exchangeRoleGroups", exchange_role_groups_output(settings.exchange_role_groups))
 connect = pulumi.Output.all(
     app.client_id, credentials.thumbprint, organization, credentials.common_name
 ).apply(lambda values: connect_lines(*values, cloud=settings.cloud))

@@ -21,6 +21,11 @@ Sources:
   government clouds; .partner.onmschina.cn in the cloud operated by 21Vianet
 - [AZ] Azure CLI cloud names (`az cloud list`; azure/login's `environment` input):
   AzureCloud, AzureUSGovernment (GCC High and DoD), AzureChinaCloud
+- [EXORBAC] Exchange role groups for an app's service principal (New-ServicePrincipal,
+  Add-RoleGroupMember): Microsoft's app-only article documents them without naming a
+  cloud; Microsoft365DSC, Microsoft's own tooling for them, lists its EXOServicePrincipal
+  and EXORoleGroup resources as supported in Global and USGov only (their settings.json,
+  supportedEnvironments). No source covers Microsoft 365 operated by 21Vianet.
 - [FIC] Microsoft Entra workload identity federation, audience of a federated identity
   credential per cloud (learn.microsoft.com/entra/workload-id/
   workload-identity-federation-config-app-trust-managed-identity): api://AzureADTokenExchange,
@@ -71,6 +76,8 @@ class Cloud:
     security_compliance_permission: tuple[str, str] | None = None
     """(resource app id, app role id) Security & Compliance app-only access needs in
     addition to Exchange.ManageAsApp, where Microsoft documents one [APPONLY]."""
+    exchange_role_groups: bool = True
+    """Whether Exchange role groups can hold the app's service principal here [EXORBAC]."""
 
 
 PUBLIC = Cloud(
@@ -142,6 +149,7 @@ CHINA = Cloud(
     azure_cli_cloud="AzureChinaCloud",
     azurerm_environment="china",
     key_vault_suffix="vault.azure.cn",
+    exchange_role_groups=False,
 )
 
 CLOUDS: tuple[Cloud, ...] = (PUBLIC, GCC_HIGH, DOD, CHINA)

@@ -21,6 +21,7 @@ from pathlib import Path
 import pulumi
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from components import exchange_rbac
 from components.certs import load_pem_certificate, thumbprint
 from components.clouds import (
     CLOUDS,
@@ -84,6 +85,7 @@ KNOWN_KEYS = (
     "owners",
     *(f"{CERTIFICATE}.{name}" for name in CERTIFICATE_FIELDS),
     *(f"{KEY_VAULT}.{name}" for name in KEY_VAULT_FIELDS),
+    *(f"{exchange_rbac.KEY}.{name}" for name in exchange_rbac.FIELDS),
     "protect",
     "adoptedCertificates",
     "managedIdentities",
@@ -92,7 +94,11 @@ KNOWN_KEYS = (
     "allowPullRequestFederation",
 )
 # Keys the program reads besides KNOWN_KEYS: the object form of the certificate keys.
-OBJECT_FIELDS = {CERTIFICATE: CERTIFICATE_FIELDS, KEY_VAULT: KEY_VAULT_FIELDS}
+OBJECT_FIELDS = {
+    CERTIFICATE: CERTIFICATE_FIELDS,
+    KEY_VAULT: KEY_VAULT_FIELDS,
+    exchange_rbac.KEY: exchange_rbac.FIELDS,
+}
 OBJECT_KEYS = tuple(OBJECT_FIELDS)
 
 # Provider keys validated here because the program depends on them.
@@ -193,6 +199,8 @@ class Settings:
     """Thumbprints of hand-made certificates `exoctl adopt` found: left registered,
     reported by `exoctl audit` as leftovers, never managed."""
     public_certificates: tuple[PublicCertificate, ...] = ()
+    exchange_role_groups: exchange_rbac.ExchangeRoleGroups | None = None
+    """Exchange role groups holding the app (components/exchange_rbac.py), or None."""
     warnings: tuple[str, ...] = field(default=())
 
     @property
@@ -817,6 +825,10 @@ def load_settings(
     owners = _guid_list(reader, "owners")
     adopted = _thumbprint_list(reader, "adoptedCertificates")
     identities = _managed_identities(reader)
+    role_groups = exchange_rbac.read_exchange_role_groups(reader, cloud, len(identities))
+    configured_roles = roles
+    if role_groups is not None and role_groups.drop_directory_roles:
+        roles = ()
     allow_pull_requests = reader.boolean("allowPullRequestFederation", False)
     federated = _federated_credentials(reader, cloud, allow_pull_requests)
 
@@ -854,7 +866,9 @@ def load_settings(
         raise ConfigError(reader.problems)
 
     warnings: list[str] = []
-    if not roles:
+    if role_groups is not None:
+        warnings += exchange_rbac.warnings(role_groups, tuple(r.name for r in configured_roles))
+    elif not roles:
         warnings.append(
             f"{_key('roles')} is empty: the app gets no directory role, so Exchange answers "
             "401/403 unless an Exchange role group grants it rights (Add-RoleGroupMember)"
@@ -886,6 +900,7 @@ def load_settings(
         federated_credentials=federated,
         allow_pull_request_federation=allow_pull_requests,
         public_certificates=public_certificates,
+        exchange_role_groups=role_groups,
         warnings=tuple(warnings),
     )
 

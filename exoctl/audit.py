@@ -46,7 +46,8 @@ class Finding:
     fix: str
     severity: str = "high"
     """high: something nobody declared; low: a known leftover (a certificate adoption
-    found), listed but not failing the audit."""
+    found); info: what the stack declares, listed for the record (Exchange role group
+    memberships). Only high fails the audit."""
 
 
 @dataclass
@@ -326,7 +327,7 @@ def audit(graph: Graph, expected: Expected) -> tuple[list[Finding], list[str]]:
 def document(stack: str, findings: list[Finding] | None, errors: list[str]) -> dict[str, Any]:
     """Errors outrank findings: a section that could not be read is no pass. Low-severity
     findings (known leftovers) are listed but leave the audit clean."""
-    serious = [f for f in findings or [] if f.severity != "low"]
+    serious = [f for f in findings or [] if f.severity not in ("low", "info")]
     status = "error" if errors else ("findings" if serious else "clean")
     return {
         "status": status,

@@ -280,6 +280,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         authority=args.authority,
         exchange_url=args.exchange_url,
         cmdlet=args.cmdlet,
+        refused_cmdlet=args.refused_cmdlet,
     )
     if args.json:
         print(json.dumps(result.document(), indent=2))
@@ -289,6 +290,13 @@ def _cmd_verify(args: argparse.Namespace) -> int:
             print(f"{marks[step.status]}  {step.name}: {step.detail}")
         print("verified: Connect-ExchangeOnline will work" if result.ok else "not verified")
     return EXIT_OK if result.ok else EXIT_VERIFY_FAILED
+
+
+def _read_only_cmdlet(name: str) -> str:
+    """Only Get- cmdlets: verify runs them without parameters in the tenant."""
+    if not re.fullmatch(r"Get-[A-Za-z0-9]{1,80}", name):
+        raise argparse.ArgumentTypeError(f"{name!r} is not a read-only cmdlet name (Get-Noun)")
+    return name
 
 
 def _verify_source(args: argparse.Namespace) -> Any:
@@ -407,6 +415,13 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         findings, errors = audit.audit(graph, expected)
     except audit.GraphError as failure:
         errors = [str(failure)]
+    if args.exchange or outputs.get("exchangeRoleGroups"):
+        from exoctl import exchange_audit
+
+        more, failures = exchange_audit.run(
+            args.exchange_url or cloud.exchange_url, cloud.exchange_url, outputs
+        )
+        findings, errors = (findings or []) + more, errors + failures
     document = audit.document(args.stack, findings, errors)
 
     columns = ("severity", "category", "object", "detail", "fix")
@@ -466,6 +481,18 @@ def _cmd_adopt(args: argparse.Namespace) -> int:
         for object_id in values
     ]
     plan = adopt.plan_adoption(tenant, args.stack, cloud, current_time(), identities)
+    if args.exchange:
+        from components.exchange_rest import ExchangeError
+        from exoctl import exchange_audit
+
+        client = exchange_audit.client_for(
+            args.exchange_url or cloud.exchange_url, cloud.exchange_url, tenant.tenant_id
+        )
+        try:
+            groups = exchange_audit.memberships(client, tenant.sp["id"])
+        except ExchangeError as error:
+            raise adopt.AdoptRefused(f"Exchange role groups: {error}") from None
+        adopt.carry_role_groups(plan, groups)
     adopt.check_config(plan, args.project_dir)
     plan.commands = [
         f"pulumi stack init {args.stack}    # if the stack does not exist yet",
@@ -646,8 +673,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--cmdlet",
-        choices=("Get-AcceptedDomain", "Get-OrganizationConfig"),
+        type=_read_only_cmdlet,
         default="Get-AcceptedDomain",
+        metavar="NAME",
+        help="the read-only cmdlet to run (Get-*; default Get-AcceptedDomain): with Exchange "
+        "role groups, one they allow, e.g. Get-Mailbox",
+    )
+    check.add_argument(
+        "--refused-cmdlet",
+        type=_read_only_cmdlet,
+        metavar="NAME",
+        help="a read-only cmdlet the app's role groups must not allow (e.g. Get-TransportRule): "
+        "verify passes only if Exchange refuses it",
     )
     check.add_argument("--json", action="store_true", help="machine-readable output")
     check.set_defaults(handler=_cmd_verify)
@@ -659,6 +696,13 @@ def build_parser() -> argparse.ArgumentParser:
     auditing.add_argument(
         "--graph-url", help="override the Microsoft Graph host of the stack's cloud"
     )
+    auditing.add_argument(
+        "--exchange",
+        action="store_true",
+        help="also read the app's Exchange role groups (on by default when the stack declares "
+        "exchangeRoleGroups); needs Exchange rights (README, deployer permissions)",
+    )
+    auditing.add_argument("--exchange-url", help="override the Exchange host of the stack's cloud")
     auditing.add_argument("--json", action="store_true", help="machine-readable output")
     auditing.add_argument("--markdown", type=Path, metavar="FILE", help="append a summary table")
     auditing.set_defaults(handler=_cmd_audit)
@@ -688,6 +732,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="OBJECT_ID",
         help="the same for a user-assigned managed identity (repeatable)",
     )
+    adopting.add_argument(
+        "--exchange",
+        action="store_true",
+        help="also carry the app's Exchange role group memberships into the stack file",
+    )
+    adopting.add_argument("--exchange-url", help="override the Exchange host of the cloud")
     adopting.add_argument("--force", action="store_true", help="replace existing files")
     adopting.add_argument("--json", action="store_true", help="machine-readable output")
     adopting.set_defaults(handler=_cmd_adopt)

@@ -5,31 +5,28 @@
 2. claims: `roles` holds Exchange.ManageAsApp; `wids` should hold the assigned
    roles (a warning only: an Exchange role group can grant rights instead);
 3. exchange: a read-only cmdlet through the admin REST endpoint the
-   ExchangeOnlineManagement v3 module calls.
+   ExchangeOnlineManagement v3 module calls;
+4. narrowing (with a cmdlet to refuse): a read-only cmdlet the app's Exchange role
+   groups must not allow is refused, so the app holds no more than they give.
 
 Every failure says what is wrong and what fixes it.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from components import exchange_rest
 from components.clouds import CLOUDS, PUBLIC, Cloud
 from exoctl import retry
 from exoctl.errors import EXIT_USAGE, ExoctlError, network_reason
 
 MANAGE_AS_APP = "Exchange.ManageAsApp"
-# What the ExchangeOnlineManagement v3 module sends with every REST call (docs/exoctl.md,
-# "Verify": its generated helper module, as reproduced by independent clients).
-# App-only connections anchor on the organization's system mailbox with the APP:
-# prefix; UPN: is for a signed-in user.
-ANCHOR_MAILBOX = "APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@"
-CLIENT_APPLICATION = "ExoManagementModule"
-TIMEOUT_SECONDS = 30
+# The module's headers, its endpoint and error shapes: components/exchange_rest.py.
+TIMEOUT_SECONDS = exchange_rest.TIMEOUT_SECONDS
 
 _AADSTS_HELP = {
     "AADSTS700027": (
@@ -156,6 +153,7 @@ def verify(
     authority: str | None = None,
     exchange_url: str | None = None,
     cmdlet: str = "Get-AcceptedDomain",
+    refused_cmdlet: str | None = None,
 ) -> Verification:
     """`authority` and `exchange_url` override the cloud's sign-in and Exchange hosts;
     the token is always asked for the cloud's Exchange resource, as the module does."""
@@ -188,7 +186,61 @@ def verify(
         return result
     _check_wids(result, claims, expected_roles)
     _invoke(result, requests, token, exchange_url, organization, cmdlet)
+    if refused_cmdlet:
+        _expect_refusal(result, requests, token, exchange_url, organization, refused_cmdlet)
     return result
+
+
+def _retrying_session(requests: Any) -> Any:
+    """InvokeCommand is a POST, but the cmdlets verify runs (--cmdlet, --refused-cmdlet)
+    are read-only Get- cmdlets: sending one again after a throttled answer changes nothing."""
+    session = requests.Session()
+    retry.mount(session, frozenset({"POST"}))
+    return session
+
+
+def _expect_refusal(
+    result: Verification,
+    requests: Any,
+    token: str,
+    exchange_url: str,
+    organization: str,
+    cmdlet: str,
+) -> None:
+    """The role groups narrow the app only if Exchange refuses what they do not give."""
+    client = exchange_rest.ExchangeClient(
+        exchange_url, organization, lambda: token, session=_retrying_session(requests)
+    )
+    try:
+        response = client.post(cmdlet)
+    except requests.RequestException as error:
+        result.add(
+            "narrowing", "fail", f"network: cannot reach {exchange_url}: {network_reason(error)}"
+        )
+        return
+    if response.status_code in (401, 403):
+        result.add(
+            "narrowing",
+            "pass",
+            f"Exchange refused {cmdlet} (HTTP {response.status_code}): the app holds no role "
+            "that allows it",
+        )
+    elif response.status_code == 200:
+        result.add(
+            "narrowing",
+            "fail",
+            f"{cmdlet} ran: the app holds more than its role groups give (a directory role in "
+            "exo-cba:roles, another role group, or a role assigned to it directly; `exoctl "
+            "audit` lists them). Rights can take 30 minutes to 2 hours to go: retry before "
+            "changing anything",
+        )
+    else:
+        result.add(
+            "narrowing",
+            "fail",
+            f"Exchange answered HTTP {response.status_code} for {cmdlet}, neither a run nor a "
+            "refusal; check the cmdlet's name",
+        )
 
 
 def _token_with_pfx(
@@ -424,28 +476,6 @@ def _token_failed(result: Verification, detail: str) -> Verification:
     return result
 
 
-def module_headers(token: str, organization: str, cmdlet: str) -> dict[str, str]:
-    """The headers the module's REST calls carry (docs/exoctl.md, "Verify").
-
-    X-ResponseFormat: the module asks for clixml, which only PowerShell reads back;
-    json is the service's other format and the one other REST clients use.
-    """
-    import uuid
-
-    return {
-        "Authorization": f"Bearer {token}",
-        "Content-Type": "application/json",
-        "Accept": "application/json",
-        "X-AnchorMailbox": f"{ANCHOR_MAILBOX}{organization}",
-        "X-CmdletName": cmdlet,
-        "X-ClientApplication": CLIENT_APPLICATION,
-        "X-ResponseFormat": "json",
-        "X-SerializationLevel": "Partial",
-        "Prefer": "odata.maxpagesize=1000",
-        "client-request-id": str(uuid.uuid4()),
-    }
-
-
 def _invoke(
     result: Verification,
     requests: Any,
@@ -454,18 +484,11 @@ def _invoke(
     organization: str,
     cmdlet: str,
 ) -> None:
-    url = f"{exchange_url}/adminapi/beta/{organization}/InvokeCommand"
-    session = requests.Session()
-    # InvokeCommand is a POST, but the cmdlets verify runs (--cmdlet) are read-only Get-
-    # cmdlets: sending one again after a throttled answer changes nothing.
-    retry.mount(session, frozenset({"POST"}))
+    client = exchange_rest.ExchangeClient(
+        exchange_url, organization, lambda: token, session=_retrying_session(requests)
+    )
     try:
-        response = session.post(
-            url,
-            headers=module_headers(token, organization, cmdlet),
-            data=json.dumps({"CmdletInput": {"CmdletName": cmdlet, "Parameters": {}}}),
-            timeout=TIMEOUT_SECONDS,
-        )
+        response = client.post(cmdlet)
     except requests.RequestException as error:
         result.add(
             "exchange", "fail", f"network: cannot reach {exchange_url}: {network_reason(error)}"

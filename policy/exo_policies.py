@@ -3,9 +3,10 @@
 Kept apart from the pack's __main__.py: constructing a PolicyPack starts a gRPC
 server and blocks, so tests import this module and call the validate functions.
 
-Every message says what to do instead. All policies are MANDATORY: the app holds
-tenant-wide Exchange rights through client-credential sign-ins that MFA and
-Conditional Access do not cover.
+Every message says what to do instead. All policies but one are MANDATORY: the app
+holds Exchange rights through client-credential sign-ins that MFA and Conditional
+Access do not cover. A role group without a write scope is only ADVISORY: it may be
+what the scripts need, but it should be a choice.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ _REPOSITORY = str(Path(__file__).resolve().parent.parent)
 if _REPOSITORY not in sys.path:
     sys.path.append(_REPOSITORY)
 
+from components.exchange_rbac import ORGANIZATION_MANAGEMENT  # noqa: E402
 from components.wellknown import (  # noqa: E402
     EXCHANGE_APP_ONLY_ROLES,
     EXCHANGE_FULL_ACCESS_AS_APP_ROLE_ID,
@@ -69,6 +71,9 @@ TLS_PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
 AZURE_ROLE_ASSIGNMENT = "azure:authorization/assignment:Assignment"
 KEY_VAULT_SECRET = "azure:keyvault/secret:Secret"  # noqa: S105 - a type token
 TLS_SELF_SIGNED_CERT = "tls:index/selfSignedCert:SelfSignedCert"
+# The role-group provider's types (components/exchange_rbac_provider.py).
+EXCHANGE_ROLE_GROUP = "pulumi-python:dynamic/exchange:RoleGroup"
+EXCHANGE_ROLE_GROUP_MEMBER = "pulumi-python:dynamic/exchange:RoleGroupMember"
 
 MIN_RSA_BITS = 2048
 DEFAULT_MAX_VALIDITY_DAYS = 730
@@ -393,6 +398,33 @@ def validate_key_vault_readers(args: ResourceValidationArgs, report: ReportViola
         )
 
 
+# ------------------------------------------------------------------ exchange role groups
+
+
+def validate_no_organization_management(
+    args: ResourceValidationArgs, report: ReportViolation
+) -> None:
+    if args.resource_type != EXCHANGE_ROLE_GROUP_MEMBER:
+        return
+    group = str(args.props.get("group") or "")
+    if group.casefold() == ORGANIZATION_MANAGEMENT.casefold() and not _config(
+        args, "allowOrganizationManagement", False
+    ):
+        report(
+            f"{args.name}: membership of Organization Management gives the app almost every "
+            "Exchange task. Put it in a role group with only the roles its scripts need, or set "
+            "allowOrganizationManagement in the policy config."
+        )
+
+
+def validate_role_group_write_scope(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type == EXCHANGE_ROLE_GROUP and not args.props.get("writeScope"):
+        report(
+            f"{args.name}: the role group has no write scope, so its roles reach every "
+            "recipient. Set exo-cba:exchangeRoleGroups.scopeFilter to bound them."
+        )
+
+
 # ------------------------------------------------------------------ the policies
 
 
@@ -401,12 +433,13 @@ def _policy(
     description: str,
     validate: Validate,
     config: Mapping[str, Mapping[str, Any]] | None = None,
+    level: EnforcementLevel = EnforcementLevel.MANDATORY,
 ) -> ResourceValidationPolicy:
     return ResourceValidationPolicy(
         name=name,
         description=description,
         validate=validate,
-        enforcement_level=EnforcementLevel.MANDATORY,
+        enforcement_level=level,
         config_schema=PolicyConfigSchema(properties=dict(config)) if config else None,
     )
 
@@ -473,5 +506,17 @@ POLICIES: list[ResourceValidationPolicy] = [
         "Key Vault hand-off: readers get Key Vault Secrets User on the one secret, and the "
         "secret expires with its certificate.",
         validate_key_vault_readers,
+    ),
+    _policy(
+        "exchange-no-organization-management",
+        "The app is not put into Exchange's Organization Management role group unless allowed.",
+        validate_no_organization_management,
+        {"allowOrganizationManagement": {"type": "boolean", "default": False}},
+    ),
+    _policy(
+        "exchange-role-group-write-scope",
+        "A role group the stack owns has a recipient write scope (advisory: a warning).",
+        validate_role_group_write_scope,
+        level=EnforcementLevel.ADVISORY,
     ),
 ]

@@ -162,8 +162,10 @@ def test_the_readme_outputs_table_lists_exactly_what_the_program_exports() -> No
         "/subscriptions/0f1e2d3c-4b5a-4968-8776-655443322110/resourceGroups/rg/providers/"
         "Microsoft.KeyVault/vaults/kv-exo"
     )
-    # Every optional export switched on: the generated mode's key and ledger, Key Vault.
-    exported = set(run_stack({"keyVault.id": vault}).outputs)
+    # Every optional export switched on: the generated mode's key and ledger, Key Vault,
+    # Exchange role groups.
+    role_groups = {"exchangeRoleGroups.existing": '["View-Only Organization Management"]'}
+    exported = set(run_stack({"keyVault.id": vault, **role_groups}).outputs)
     text = (PROJECT_ROOT / "README.md").read_text()
     table = text.split("\n## Outputs\n", 1)[1].split("\n## ", 1)[0]
     documented = {

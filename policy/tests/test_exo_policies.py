@@ -43,10 +43,13 @@ def violations(validate, resource_type: str, props: dict, config: dict | None = 
     return found
 
 
-def test_every_policy_is_mandatory_and_named() -> None:
-    assert len(p.POLICIES) == 9
-    assert {policy.enforcement_level for policy in p.POLICIES} == {EnforcementLevel.MANDATORY}
-    assert len({policy.name for policy in p.POLICIES}) == 9
+def test_every_policy_is_mandatory_but_the_write_scope_warning_and_named() -> None:
+    assert len(p.POLICIES) == 11
+    levels = {policy.name: policy.enforcement_level for policy in p.POLICIES}
+    advisory = {name for name, level in levels.items() if level == EnforcementLevel.ADVISORY}
+    assert advisory == {"exchange-role-group-write-scope"}
+    assert set(levels.values()) == {EnforcementLevel.MANDATORY, EnforcementLevel.ADVISORY}
+    assert len(levels) == 11
 
 
 @pytest.mark.parametrize(
@@ -481,3 +484,52 @@ def test_managed_identity_grants_are_checked_like_the_apps(monkeypatch) -> None:
     ]
     assert len(flagged) == 2
     assert all(m.startswith(f"{NAME}: Global Administrator gives this principal") for m in flagged)
+
+
+@pytest.mark.parametrize(
+    ("group", "config", "refused"),
+    [
+        ("Organization Management", {}, True),
+        ("organization management", {}, True),
+        ("Organization Management", {"allowOrganizationManagement": True}, False),
+        ("View-Only Organization Management", {}, False),
+    ],
+)
+def test_organization_management_membership_is_refused_unless_allowed(group, config, refused):
+    found = violations(
+        p.validate_no_organization_management,
+        p.EXCHANGE_ROLE_GROUP_MEMBER,
+        {"group": group, "memberObjectId": "x"},
+        config,
+    )
+    assert bool(found) == refused
+    if refused:
+        assert "allowOrganizationManagement" in found[0]
+
+
+def test_a_role_group_without_write_scope_warns() -> None:
+    (message,) = violations(
+        p.validate_role_group_write_scope, p.EXCHANGE_ROLE_GROUP, {"name": "g", "writeScope": ""}
+    )
+    assert "every recipient" in message and "scopeFilter" in message
+    scoped = {"name": "g", "writeScope": "g write scope"}
+    assert violations(p.validate_role_group_write_scope, p.EXCHANGE_ROLE_GROUP, scoped) == []
+
+
+def test_the_programs_role_group_resources_use_the_policy_types() -> None:
+    from tests.conftest import run_stack
+
+    run = run_stack(
+        {
+            "exchangeRoleGroups.name": "g",
+            "exchangeRoleGroups.roles": '["Mail Recipients"]',
+            "exchangeRoleGroups.existing": '["Organization Management"]',
+            "exchangeRoleGroups.allowOrganizationManagement": "true",
+        }
+    )
+    members = run.by_type(p.EXCHANGE_ROLE_GROUP_MEMBER)
+    assert sorted(m.inputs["group"] for m in members) == ["Organization Management", "g"]
+    (group,) = run.by_type(p.EXCHANGE_ROLE_GROUP)
+    assert violations(p.validate_role_group_write_scope, group.type, group.inputs)
+    org = next(m for m in members if m.inputs["group"] == "Organization Management")
+    assert violations(p.validate_no_organization_management, org.type, org.inputs)

@@ -89,6 +89,9 @@ class FakeMicrosoftCloud:
         self.exchange_throttle: list[tuple[int, str | None]] = []
         """(status, Retry-After or None) for each of the next InvokeCommand requests."""
         self.accepted_domains = [organization, "contoso.com"]
+        self.exchange: Any = None
+        """An Exchange RBAC stand-in (tests/fakes/exchange.py); when attached, it answers
+        every InvokeCommand whose headers and token pass the checks here."""
         self._signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self._server = LocalHttpsServer(self._route, tmp_dir, "fake-cloud")
         self.ca_bundle = self._server.ca_bundle
@@ -312,7 +315,9 @@ class FakeMicrosoftCloud:
                 return certificate
         return None
 
-    def _invoke_command(self, organization: str, headers: dict[str, str], body: bytes) -> tuple:
+    def _invoke_command(
+        self, organization: str, headers: dict[str, str], body: bytes, path: str = ""
+    ) -> Any:
         if self.exchange_throttle:
             status, wait = self.exchange_throttle.pop(0)
             return status, {"error": {"code": str(status)}}, {"Retry-After": wait} if wait else {}
@@ -337,6 +342,8 @@ class FakeMicrosoftCloud:
             )
         except jwt.PyJWTError as error:
             return 401, {"error": {"code": "Unauthorized", "message": str(error)}}
+        if self.exchange is not None:
+            return self.exchange.invoke(self, organization, path, body, claims)
         if EXCHANGE_MANAGE_AS_APP_ROLE_NAME not in claims.get("roles", []):
             return 401, {"error": {"code": "Unauthorized", "message": "missing app role"}}
         app = self.apps.get(claims.get("appid", ""))
@@ -403,5 +410,5 @@ class FakeMicrosoftCloud:
             and parts[:2] == ["adminapi", "beta"]
             and parts[3] == "InvokeCommand"
         ):
-            return self._invoke_command(parts[2], request.headers, request.body)
+            return self._invoke_command(parts[2], request.headers, request.body, request.path)
         return 404, {"error": "not_found", "path": request.path}

@@ -1,0 +1,134 @@
+"""The dynamic provider for the Exchange objects of the app's role groups.
+
+The engine serializes each provider instance into state (`__provider`); dill stores these
+classes by reference, so the instance is a few bytes and holds nothing: no token, no
+session, no config. The work happens in components/exchange_objects.py, imported inside
+each method because the provider process loads this module for every resource.
+
+`pulumi import` cannot serve these resources: the Python dynamic provider's Read finds
+its implementation in the resource's own state, which an import does not have. `exoctl
+adopt` writes the config instead, and the first `pulumi up` adopts the existing objects
+(create reads first; docs/exchange-role-groups.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import pulumi
+from pulumi.dynamic import (
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    ResourceProvider,
+    UpdateResult,
+)
+
+
+def _plain(props: dict[str, Any]) -> dict[str, Any]:
+    """Without the engine's own keys (`__provider`)."""
+    return {k: v for k, v in props.items() if not k.startswith("__")}
+
+
+class _ExchangeProvider(ResourceProvider):
+    serialize_as_secret_always = False  # it captures nothing secret
+    kind: ClassVar[str] = ""
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        return CheckResult(news, [])
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        from components import exchange_objects
+
+        changed, replaces = exchange_objects.diff(self.kind, _plain(olds), _plain(news))
+        return DiffResult(
+            changes=bool(changed), replaces=replaces, delete_before_replace=bool(replaces)
+        )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        from components import exchange_objects
+
+        id_, outs = exchange_objects.create(self.kind, _plain(props))
+        return CreateResult(id_, outs)
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        from components import exchange_objects
+
+        found, outs = exchange_objects.read(self.kind, id_, _plain(props))
+        return ReadResult(found, outs)
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        from components import exchange_objects
+
+        return UpdateResult(exchange_objects.update(self.kind, _plain(olds), _plain(news)))
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        from components import exchange_objects
+
+        exchange_objects.delete(self.kind, _plain(props))
+
+
+class ServicePrincipalProvider(_ExchangeProvider):
+    kind = "ServicePrincipal"
+
+
+class ManagementScopeProvider(_ExchangeProvider):
+    kind = "ManagementScope"
+
+
+class RoleGroupProvider(_ExchangeProvider):
+    kind = "RoleGroup"
+
+
+class RoleGroupMemberProvider(_ExchangeProvider):
+    kind = "RoleGroupMember"
+
+
+# Type tokens: pulumi-python:dynamic/exchange:<Kind>.
+# Outputs are attributes named as the properties (camelCase), as the SDK sets them.
+class ExchangeServicePrincipal(Resource, module="exchange", name="ServicePrincipal"):
+    objectId: pulumi.Output[str]
+    identity: pulumi.Output[str]
+    madeByStack: pulumi.Output[bool]
+
+    def __init__(
+        self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(
+            ServicePrincipalProvider(),
+            name,
+            {**props, "identity": None, "madeByStack": None},
+            opts,
+        )
+
+
+class ManagementScope(Resource, module="exchange", name="ManagementScope"):
+    name: pulumi.Output[str]
+    madeByStack: pulumi.Output[bool]
+
+    def __init__(
+        self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(ManagementScopeProvider(), name, {**props, "madeByStack": None}, opts)
+
+
+class RoleGroup(Resource, module="exchange", name="RoleGroup"):
+    name: pulumi.Output[str]
+    madeByStack: pulumi.Output[bool]
+
+    def __init__(
+        self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(RoleGroupProvider(), name, {**props, "madeByStack": None}, opts)
+
+
+class RoleGroupMember(Resource, module="exchange", name="RoleGroupMember"):
+    group: pulumi.Output[str]
+    madeByStack: pulumi.Output[bool]
+
+    def __init__(
+        self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(RoleGroupMemberProvider(), name, {**props, "madeByStack": None}, opts)

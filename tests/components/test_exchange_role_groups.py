@@ -1,0 +1,145 @@
+"""The program's Exchange role groups on the SDK's mock engine, with the dynamic provider run
+as the engine runs it (tests/fakes/dynamic.py) against the Exchange stand-in:
+preview, create, no-op, update, drift, delete, and retries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MOCK_CLOCK, stable_guid
+from tests.fakes.dynamic import DYNAMIC, DynamicMocks
+from tests.fakes.exchange import attach
+
+COMPONENT = "exo:index:ExchangeRoleGroups"
+SP_TYPE = f"{DYNAMIC}/exchange:ServicePrincipal"
+SCOPE_TYPE = f"{DYNAMIC}/exchange:ManagementScope"
+GROUP_TYPE = f"{DYNAMIC}/exchange:RoleGroup"
+MEMBER_TYPE = f"{DYNAMIC}/exchange:RoleGroupMember"
+GROUP = "exo-cba mail recipients"
+NARROW = {
+    "exchangeRoleGroups.name": GROUP,
+    "exchangeRoleGroups.roles": '["Mail Recipients"]',
+    "exchangeRoleGroups.scopeFilter": "Department -eq 'Sales'",
+    "exchangeRoleGroups.dropDirectoryRoles": "true",
+    "exchangeRoleGroups.propagationSeconds": "30",
+}
+APP_ID = stable_guid("client", "exo-app")
+SP_ID = stable_guid("servicePrincipal", "exo-sp")
+
+
+@pytest.fixture
+def online(cloud, monkeypatch, tmp_path: Path):
+    exchange = attach(cloud, monkeypatch, tmp_path)
+    exchange.entra[SP_ID] = (APP_ID, "Exchange Online automation")
+    return exchange
+
+
+def up(mocks: DynamicMocks, config: dict, **kwargs):
+    from tests.conftest import run_stack
+
+    mocks.start_run(MOCK_CLOCK)
+    run = run_stack(config, mocks=mocks, **kwargs)
+    if run.error is None and not kwargs.get("preview"):
+        mocks.delete_unregistered()
+        mocks.forget_unregistered()
+    return run
+
+
+def test_preview_shows_one_role_on_one_scope_and_no_directory_role(online) -> None:
+    mocks = DynamicMocks()
+    run = up(mocks, NARROW, preview=True)
+    component = run.one(COMPONENT)
+    children = [r for r in run.resources if r.parent == component.urn]
+    assert sorted((r.type, r.name) for r in children) == sorted(
+        [
+            (GROUP_TYPE, "exo-rbac-group"),
+            (SCOPE_TYPE, "exo-rbac-scope"),
+            (MEMBER_TYPE, "exo-rbac-member-exo-cba-mail-recipients"),
+            (SP_TYPE, "exo-rbac-sp"),
+        ]
+    )
+    assert run.by_type("azuread:index/directoryRoleAssignment:DirectoryRoleAssignment") == []
+    group = run.one(GROUP_TYPE).inputs
+    assert group["roles"] == ["Mail Recipients"] and group["name"] == GROUP
+    assert run.one(SCOPE_TYPE).inputs["recipientFilter"] == "Department -eq 'Sales'"
+    assert "__provider" in group
+    assert online.calls == [] and mocks.ops == []
+    assert run.outputs["roles"] == []
+    assert run.outputs["exchangeRoleGroups"]["custom"]["writeScope"] == f"{GROUP} write scope"
+
+
+def test_up_makes_it_and_a_second_up_changes_nothing(online) -> None:
+    mocks = DynamicMocks()
+    first = up(mocks, NARROW)
+    assert first.error is None
+    assert sorted(mocks.ops) == [
+        ("create", "exo-rbac-group"),
+        ("create", "exo-rbac-member-exo-cba-mail-recipients"),
+        ("create", "exo-rbac-scope"),
+        ("create", "exo-rbac-sp"),
+    ]
+    group = online.groups[GROUP.casefold()]
+    assert [(a.role, a.scope) for a in online.assignments if a.group == GROUP] == [
+        ("Mail Recipients", f"{GROUP} write scope")
+    ]
+    assert group.members == [SP_ID]
+    assert online.principals[SP_ID].app_id == APP_ID
+    writes = list(online.writes())
+    second = up(mocks, NARROW)
+    assert second.error is None
+    assert len(mocks.ops) == 4
+    assert online.writes() == writes
+    assert mocks.refresh() == []
+
+
+def test_a_changed_filter_updates_only_the_scope(online) -> None:
+    mocks = DynamicMocks()
+    up(mocks, NARROW)
+    online.calls.clear()
+    up(mocks, {**NARROW, "exchangeRoleGroups.scopeFilter": "Department -eq 'Support'"})
+    assert mocks.ops[4:] == [("update", "exo-rbac-scope")]
+    assert online.writes() == ["Set-ManagementScope"]
+    assert online.scopes[f"{GROUP} write scope".casefold()].filter == "Department -eq 'Support'"
+
+
+def test_refresh_names_a_membership_removed_by_hand(online) -> None:
+    mocks = DynamicMocks()
+    up(mocks, NARROW)
+    online.groups[GROUP.casefold()].members.clear()
+    assert mocks.refresh() == [("delete", "exo-rbac-member-exo-cba-mail-recipients", [])]
+    up(mocks, NARROW)
+    assert mocks.ops[-1] == ("create", "exo-rbac-member-exo-cba-mail-recipients")
+    assert online.groups[GROUP.casefold()].members == [SP_ID]
+
+
+def test_dropping_the_role_groups_deletes_what_the_stack_made(online) -> None:
+    mocks = DynamicMocks()
+    up(mocks, NARROW)
+    online.groups["help desk"].members.append("someone@contoso.com")
+    up(mocks, {})
+    assert sorted(op for op, _ in mocks.ops[4:]) == ["delete"] * 4
+    assert GROUP.casefold() not in online.groups
+    assert online.scopes == {} and online.principals == {}
+    assert online.groups["help desk"].members == ["someone@contoso.com"]
+
+
+def test_throttling_and_a_slow_new_app_are_retried_during_up(online) -> None:
+    online.throttle = 2
+    online.propagation_delay = 1
+    mocks = DynamicMocks()
+    run = up(mocks, NARROW)
+    assert run.error is None
+    assert online.throttled == 2
+    assert len(online.cmdlets("New-ServicePrincipal")) == 2
+    assert online.groups[GROUP.casefold()].members == [SP_ID]
+
+
+def test_a_dehydrated_tenant_fails_the_up_with_the_fix(online) -> None:
+    online.dehydrated = True
+    mocks = DynamicMocks()
+    run = up(mocks, NARROW, tolerate_failure=True)
+    assert run.error is not None
+    assert "Enable-OrganizationCustomization" in str(run.error)
+    assert GROUP.casefold() not in online.groups
