@@ -1,9 +1,11 @@
-"""Command line entry point: `python -m exoctl <command>`."""
+"""Command line entry point: `exoctl <command>` (or `python -m exoctl <command>`)."""
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
+import logging
 import os
 import re
 import sys
@@ -12,13 +14,27 @@ from pathlib import Path
 from typing import Any
 
 from components.clouds import CLOUDS_BY_NAME, PUBLIC, Cloud, cloud_named
+from components.connect import GENERATION_FILE_PATTERN
+from exoctl import checks, helptext, jsonout
 from exoctl.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, ExoctlError
+from exoctl.preflight import missing_dependency
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+# The checkout exoctl runs from (an editable install): the project when the current
+# folder is not one.
+CHECKOUT_DIR = Path(__file__).resolve().parent.parent
+
+
+def default_project_dir() -> Path:
+    """The current folder when it is a Pulumi project, else the checkout."""
+    here = Path.cwd()
+    if (here / "Pulumi.yaml").is_file() or not (CHECKOUT_DIR / "Pulumi.yaml").is_file():
+        return here
+    return CHECKOUT_DIR
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line and exits with EXIT_USAGE.
+    """argparse, but a usage error is one line, exits with EXIT_USAGE, and a misspelt
+    choice or flag gets the nearest valid spelling.
 
     Abbreviations are off: `--password x` must not silently mean `--password-env x`.
     """
@@ -28,7 +44,45 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise ExoctlError(f"{self.prog}: {message} (see --help)", EXIT_USAGE)
+        command = self.prog.removeprefix("exoctl").strip()
+        where = f"{command}: " if command else ""
+        raise ExoctlError(f"{where}{message}; see {self.prog} --help", EXIT_USAGE)
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        if action.choices is not None and value not in action.choices:
+            choices = [str(choice) for choice in action.choices]
+            raise argparse.ArgumentError(
+                action,
+                f"invalid choice: {value!r}{_did_you_mean(str(value), choices)}; "
+                f"choose from {', '.join(choices)}",
+            )
+        super()._check_value(action, value)
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(_unrecognized(extras, list(self._option_string_actions)))
+        return parsed, extras
+
+
+def _unrecognized(extras: list[str], options: list[str]) -> str:
+    """Names the flags only: the words after a wrong flag (`--password S3cret`) may be
+    a secret, and argparse's own message would repeat them."""
+    flags = [extra.split("=", 1)[0] for extra in extras if extra.startswith("-")]
+    others = len(extras) - len(flags)
+    message = "unrecognized arguments"
+    if flags:
+        message += ": " + ", ".join(f"{flag}{_did_you_mean(flag, options)}" for flag in flags)
+    if others:
+        message += f" and {others} word{'s' if others > 1 else ''} not repeated here"
+    return message
+
+
+def _did_you_mean(value: str, valid: list[str]) -> str:
+    close = difflib.get_close_matches(value, valid, n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
@@ -52,6 +106,11 @@ def _cmd_export_pfx(args: argparse.Namespace) -> int:
     if args.stack is not None and (args.cert or args.key):
         raise ExoctlError("export-pfx takes --stack or --cert/--key, not both", EXIT_USAGE)
     password = pfx.read_password(args.password_env)
+    if args.stack is None:
+        checks.readable_file(args.cert, "--cert")
+        checks.readable_file(args.key, "--key")
+    if not args.out.is_dir():
+        checks.writable_folder_of(args.out, "--out")
     # Checked again when writing; refusing here saves a Pulumi CLI round trip.
     if args.out.exists() and not args.out.is_dir() and not args.force:
         raise ExoctlError(f"{args.out} exists; pass --force to replace it", EXIT_USAGE)
@@ -199,10 +258,15 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         )
     if args.stack and args.cloud:
         raise ExoctlError("--cloud is for explicit mode; with --stack the stack's cloud is used")
-    source = _verify_source(args)
-    roles = list(args.role or [])
-    app_id, tenant_id, organization = explicit
+    # Everything the command line says is checked here, before any network call.
     cloud = _cloud_option(args.cloud)
+    app_id, tenant_id, organization = explicit
+    if not args.stack:
+        app_id = checks.guid(app_id, "--app-id")
+        tenant_id = checks.guid(tenant_id, "--tenant-id")
+        organization = checks.organization(organization, cloud)
+    roles = [checks.role_template_id(role) for role in args.role or []]
+    source = _verify_source(args)
     if args.stack:
         from exoctl import automation
 
@@ -279,13 +343,13 @@ def _verify_source(args: argparse.Namespace) -> Any:
     if args.pfx:
         if not args.password_env:
             raise ExoctlError("--pfx needs --password-env VAR")
-        return verify.Certificate(args.pfx, pfx.read_password(args.password_env))
+        checks.env_name(args.password_env, "--password-env")
+        path = checks.readable_file(args.pfx, "--pfx")
+        return verify.Certificate(path, pfx.read_password(args.password_env))
     if args.federated_token_file:
-        path = args.federated_token_file
-        if not path.is_file():
-            raise ExoctlError(f"cannot read --federated-token-file {path}: no such file")
+        path = checks.readable_file(args.federated_token_file, "--federated-token-file")
         return verify.Federated(lambda: path.read_text(encoding="utf-8").strip())
-    variable = args.federated_token_env
+    variable = checks.env_name(args.federated_token_env, "--federated-token-env")
     if not os.environ.get(variable, "").strip():
         raise ExoctlError(f"--federated-token-env {variable}: the variable is unset or empty")
     return verify.Federated(lambda: os.environ[variable].strip())
@@ -334,6 +398,8 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     from exoctl import audit, automation, report
     from exoctl.stackfiles import load_stack_config
 
+    if args.markdown:
+        checks.writable_folder_of(args.markdown, "--markdown")
     config = load_stack_config(args.project_dir, args.stack)
     outputs = automation.stack_outputs(args.project_dir, args.stack)
     missing = [k for k in ("appId", "tenantId") if not outputs.get(k)]
@@ -406,8 +472,18 @@ def _cmd_adopt(args: argparse.Namespace) -> int:
     app_id = adopt.check_guid(args.app_id, "--app-id")
     tenant_id = adopt.check_guid(args.tenant_id, "--tenant-id") if args.tenant_id else None
     cloud = _cloud_option(args.cloud)
+    wanted = [
+        (adopt.check_guid(object_id, flag), user_assigned)
+        for flag, user_assigned, values in (
+            ("--managed-identity", False, args.managed_identity or []),
+            ("--user-assigned-identity", True, args.user_assigned_identity or []),
+        )
+        for object_id in values
+    ]
+    checks.project_dir(args.project_dir)
     stack_path = args.project_dir / f"Pulumi.{args.stack}.yaml"
     import_path = args.out or args.project_dir / f"import-{args.stack}.json"
+    checks.writable_folder_of(import_path, "--out")
     for path in (stack_path, import_path):
         if path.exists() and not args.force:
             raise adopt.AdoptRefused(f"{path.name} exists; pass --force to replace it")
@@ -422,12 +498,7 @@ def _cmd_adopt(args: argparse.Namespace) -> int:
             f"(*{cloud.organization_suffix}); pass --cloud for the tenant's cloud"
         )
     identities = [
-        adopt.read_identity(client, adopt.check_guid(object_id, flag), user_assigned)
-        for flag, user_assigned, values in (
-            ("--managed-identity", False, args.managed_identity or []),
-            ("--user-assigned-identity", True, args.user_assigned_identity or []),
-        )
-        for object_id in values
+        adopt.read_identity(client, object_id, user_assigned) for object_id, user_assigned in wanted
     ]
     plan = adopt.plan_adoption(tenant, args.stack, cloud, current_time(), identities)
     adopt.check_config(plan, args.project_dir)
@@ -469,10 +540,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--project-dir",
         type=Path,
-        default=PROJECT_DIR,
-        help="the Pulumi project (default: this repository)",
+        default=default_project_dir(),
+        metavar="DIR",
+        help="the exo-cba Pulumi project (default: the current folder when it holds "
+        "Pulumi.yaml, else the checkout exoctl is installed from)",
     )
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands = parser.add_subparsers(
+        dest="command", required=True, parser_class=_Parser, metavar="COMMAND", help="one of:"
+    )
 
     plan = commands.add_parser("plan", help="evaluate a stack offline and show what it declares")
     plan.add_argument("--stack", default="dev", help="stack name (Pulumi.<stack>.yaml)")
@@ -497,7 +572,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         required=True,
         help="PFX file to create (mode 0600); an existing folder gets a file named by the "
-        "generation (exo-cba-<date>-<thumbprint>.pfx), for connectCommandFolder",
+        f"generation, {GENERATION_FILE_PATTERN} (the certificate's NotBefore date, the first "
+        "8 hex digits of its thumbprint), for connectCommandFolder",
     )
     export.add_argument(
         "--password-env",
@@ -549,8 +625,8 @@ def build_parser() -> argparse.ArgumentParser:
         "verify", help="prove the deployed certificate gets an Exchange token and runs a cmdlet"
     )
     check.add_argument("--stack", help="read appId, tenantId, organization, roles from outputs")
-    check.add_argument("--app-id")
-    check.add_argument("--tenant-id")
+    check.add_argument("--app-id", metavar="GUID", help="explicit mode: the app's client id")
+    check.add_argument("--tenant-id", metavar="GUID", help="explicit mode: the tenant's id")
     check.add_argument("--organization", help="the tenant's .onmicrosoft.com domain")
     check.add_argument("--pfx", type=Path, help="the PFX scripts use")
     check.add_argument("--password-env", metavar="VAR", help="the PFX password's variable")
@@ -592,6 +668,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--cmdlet",
         choices=("Get-AcceptedDomain", "Get-OrganizationConfig"),
         default="Get-AcceptedDomain",
+        help="the read-only cmdlet run through Exchange's REST endpoint (default %(default)s)",
     )
     check.add_argument("--json", action="store_true", help="machine-readable output")
     check.set_defaults(handler=_cmd_verify)
@@ -599,7 +676,9 @@ def build_parser() -> argparse.ArgumentParser:
     auditing = commands.add_parser(
         "audit", help="find secrets, certificates, permissions, roles and owners added outside"
     )
-    auditing.add_argument("--stack", required=True)
+    auditing.add_argument(
+        "--stack", required=True, help="the deployed stack whose app and grants to read"
+    )
     auditing.add_argument(
         "--graph-url", help="override the Microsoft Graph host of the stack's cloud"
     )
@@ -635,21 +714,34 @@ def build_parser() -> argparse.ArgumentParser:
     adopting.add_argument("--force", action="store_true", help="replace existing files")
     adopting.add_argument("--json", action="store_true", help="machine-readable output")
     adopting.set_defaults(handler=_cmd_adopt)
+    helptext.apply(parser, commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    handler: Callable[[argparse.Namespace], int]
+    """Run one command; every failure is one line on stderr (and, with --json, a JSON
+    document on stdout) and a documented exit code, never a traceback."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    as_json = jsonout.wants_json(words, _commands_with_json(parser))
+    command = next((word for word in words if word in _commands(parser)), None)
+    # azure-identity logs every credential it tried, many lines, before raising the
+    # error exoctl turns into its own one line.
+    logging.getLogger("azure.identity").setLevel(logging.CRITICAL)
     try:
-        args = build_parser().parse_args(argv)
-        handler = args.handler
+        args = parser.parse_args(words)
+        handler: Callable[[argparse.Namespace], int] = args.handler
         return handler(args)
     except ExoctlError as error:
-        print(f"exoctl: error: {error}", file=sys.stderr)
-        return error.code
+        return _fail(command, [str(error)], error.code, as_json)
     except KeyboardInterrupt:
         print("exoctl: interrupted", file=sys.stderr)
         return 130
+    except ModuleNotFoundError as error:
+        line = missing_dependency(error)
+        if line is None:
+            return _internal(command, error, as_json)
+        return _fail(command, [line], EXIT_USAGE, as_json)
     except Exception as error:
         # What the program refuses (config, EXO_CBA_NOW) arrives as a pulumi.RunError.
         from pulumi import RunError
@@ -657,17 +749,41 @@ def main(argv: Sequence[str] | None = None) -> int:
         from components.settings import ConfigError
 
         if isinstance(error, ConfigError):
-            for problem in error.problems:
-                print(f"exoctl: config error: {problem}", file=sys.stderr)
-            return EXIT_USAGE
+            return _fail(command, list(error.problems), EXIT_USAGE, as_json, "config error")
         if isinstance(error, RunError):
-            print(f"exoctl: error: {error}", file=sys.stderr)
-            return EXIT_USAGE
-        if os.environ.get("EXOCTL_DEBUG"):
-            raise
-        print(
-            f"exoctl: internal error: {type(error).__name__}: {error} "
-            "(set EXOCTL_DEBUG=1 for the traceback)",
-            file=sys.stderr,
-        )
-        return EXIT_INTERNAL
+            return _fail(command, [str(error)], EXIT_USAGE, as_json)
+        return _internal(command, error, as_json)
+
+
+def _fail(
+    command: str | None, errors: list[str], code: int, as_json: bool, kind: str = "error"
+) -> int:
+    for line in errors:
+        print(f"exoctl: {kind}: {line}", file=sys.stderr)
+    if as_json:
+        jsonout.print_failure(command, errors, code)
+    return code
+
+
+def _internal(command: str | None, error: BaseException, as_json: bool) -> int:
+    if os.environ.get("EXOCTL_DEBUG"):
+        raise error
+    from exoctl.errors import first_line
+
+    line = f"{type(error).__name__}: {first_line(error)} (set EXOCTL_DEBUG=1 for the traceback)"
+    return _fail(command, [line], EXIT_INTERNAL, as_json, "internal error")
+
+
+def _commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._subparsers._group_actions if parser._subparsers else []:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def _commands_with_json(parser: argparse.ArgumentParser) -> list[str]:
+    return [
+        name
+        for name, command in _commands(parser).items()
+        if "--json" in command._option_string_actions
+    ]
