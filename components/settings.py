@@ -181,6 +181,8 @@ class Settings:
     reported by `exoctl audit` as leftovers, never managed."""
     public_certificates: tuple[PublicCertificate, ...] = ()
     warnings: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = field(default=())
+    """Facts about the stack worth saying once (exoctl plan's header), not warnings."""
 
     @property
     def bring_your_own(self) -> bool:
@@ -818,6 +820,7 @@ def load_settings(
         raise ConfigError(reader.problems)
 
     warnings: list[str] = []
+    notes: list[str] = []
     if not roles:
         warnings.append(
             f"{_key('roles')} is empty: the app gets no directory role, so Exchange answers "
@@ -825,7 +828,7 @@ def load_settings(
         )
     elif not any(role.security_compliance for role in roles):
         capable = ", ".join(r.name for r in EXCHANGE_APP_ONLY_ROLES if r.security_compliance)
-        warnings.append(
+        notes.append(
             f"{_key('roles')}: {', '.join(r.name for r in roles)} cannot run Security & "
             "Compliance PowerShell cmdlets, so connectIppsCommand will connect without "
             f"rights; for eDiscovery, retention or DLP add one of: {capable}"
@@ -851,6 +854,7 @@ def load_settings(
         allow_pull_request_federation=allow_pull_requests,
         public_certificates=public_certificates,
         warnings=tuple(warnings),
+        notes=tuple(notes),
     )
 
 
