@@ -22,7 +22,9 @@ $(VENV)/bin/python:
 
 $(RUNTIME): requirements.txt pyproject.toml | $(VENV)/bin/python
 	$(VENV)/bin/python -m pip install --quiet -r requirements.txt
-	$(VENV)/bin/python -m pip install --quiet --no-deps -e .
+	@# setuptools warns on every editable install that same-named folders in the working
+	@# directory may shadow the package; here they are the package.
+	PYTHONWARNINGS=ignore $(VENV)/bin/python -m pip install --quiet --no-deps -e .
 	touch $@
 
 $(KEYVAULT): requirements-keyvault.txt $(RUNTIME)
