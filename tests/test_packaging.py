@@ -150,3 +150,43 @@ def test_make_plan_on_python_3_10_refuses_before_installing_anything(tmp_path: P
     assert "is Python 3.10.12" in result.stderr
     assert log.read_text() == "-m exoctl.preflight\n"
     assert not (project / ".venv").exists()
+
+
+def dry_run(tmp_path: Path, *targets: str) -> str:
+    """`make -n` in a copy of the project with no .venv: the commands make would run."""
+    project = tmp_path / "dry"
+    project.mkdir(exist_ok=True)
+    for name in ("Makefile", "pyproject.toml", "Pulumi.dev.yaml"):
+        shutil.copy(PROJECT_ROOT / name, project / name)
+    for name in PROJECT_ROOT.glob("requirements*.txt"):
+        shutil.copy(name, project / name.name)
+    (project / "Pulumi.kv.yaml").write_text(
+        "config:\n  exo-cba:keyVault:\n    id: /subscriptions/x/resourceGroups/y/providers/"
+        "Microsoft.KeyVault/vaults/z\n"
+    )
+    result = run(["make", "-n", *targets], project)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_make_plan_installs_the_runtime_and_exoctl_only(tmp_path: Path) -> None:
+    commands = dry_run(tmp_path, "plan")
+    assert "pip install --quiet -r requirements.txt" in commands
+    assert "pip install --quiet --no-deps -e ." in commands
+    assert "requirements-dev.txt" not in commands
+    assert "requirements-keyvault.txt" not in commands
+    assert commands.rstrip().endswith(".venv/bin/exoctl plan --stack dev")
+
+
+def test_make_plan_of_a_key_vault_stack_installs_pulumi_azure(tmp_path: Path) -> None:
+    commands = dry_run(tmp_path, "plan", "STACK=kv")
+    assert "pip install --quiet -r requirements-keyvault.txt" in commands
+    assert "requirements-dev.txt" not in commands
+
+
+def test_make_test_installs_the_development_tools_and_pulumi_azure(tmp_path: Path) -> None:
+    commands = dry_run(tmp_path, "test")
+    for requirements in ("requirements.txt", "requirements-keyvault.txt", "requirements-dev.txt"):
+        assert f"pip install --quiet -r {requirements}" in commands
+    # The interpreter is checked before .venv is created.
+    assert commands.index("-m exoctl.preflight") < commands.index("-m venv .venv")
