@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
 import logging
 import os
@@ -17,6 +16,7 @@ from components.clouds import CLOUDS_BY_NAME, PUBLIC, Cloud, cloud_named
 from components.connect import GENERATION_FILE_PATTERN
 from exoctl import checks, helptext, jsonout
 from exoctl.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, ExoctlError
+from exoctl.parsing import Parser, commands, commands_with_json
 from exoctl.preflight import missing_dependency
 
 # The checkout exoctl runs from (an editable install): the project when the current
@@ -30,59 +30,6 @@ def default_project_dir() -> Path:
     if (here / "Pulumi.yaml").is_file() or not (CHECKOUT_DIR / "Pulumi.yaml").is_file():
         return here
     return CHECKOUT_DIR
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line, exits with EXIT_USAGE, and a misspelt
-    choice or flag gets the nearest valid spelling.
-
-    Abbreviations are off: `--password x` must not silently mean `--password-env x`.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("allow_abbrev", False)
-        super().__init__(*args, **kwargs)
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        command = self.prog.removeprefix("exoctl").strip()
-        where = f"{command}: " if command else ""
-        raise ExoctlError(f"{where}{message}; see {self.prog} --help", EXIT_USAGE)
-
-    def _check_value(self, action: argparse.Action, value: Any) -> None:
-        if action.choices is not None and value not in action.choices:
-            choices = [str(choice) for choice in action.choices]
-            raise argparse.ArgumentError(
-                action,
-                f"invalid choice: {value!r}{_did_you_mean(str(value), choices)}; "
-                f"choose from {', '.join(choices)}",
-            )
-        super()._check_value(action, value)
-
-    def parse_known_args(  # type: ignore[override]
-        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
-    ) -> tuple[argparse.Namespace, list[str]]:
-        parsed, extras = super().parse_known_args(args, namespace)
-        if extras:
-            self.error(_unrecognized(extras, list(self._option_string_actions)))
-        return parsed, extras
-
-
-def _unrecognized(extras: list[str], options: list[str]) -> str:
-    """Names the flags only: the words after a wrong flag (`--password S3cret`) may be
-    a secret, and argparse's own message would repeat them."""
-    flags = [extra.split("=", 1)[0] for extra in extras if extra.startswith("-")]
-    others = len(extras) - len(flags)
-    message = "unrecognized arguments"
-    if flags:
-        message += ": " + ", ".join(f"{flag}{_did_you_mean(flag, options)}" for flag in flags)
-    if others:
-        message += f" and {others} word{'s' if others > 1 else ''} not repeated here"
-    return message
-
-
-def _did_you_mean(value: str, valid: list[str]) -> str:
-    close = difflib.get_close_matches(value, valid, n=1)
-    return f" (did you mean {close[0]}?)" if close else ""
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
@@ -536,7 +483,7 @@ def _bullets(lines: list[str]) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="exoctl", description="Day-2 operations for exo-cba stacks.")
+    parser = Parser(prog="exoctl", description="Day-2 operations for exo-cba stacks.")
     parser.add_argument(
         "--project-dir",
         type=Path,
@@ -546,7 +493,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Pulumi.yaml, else the checkout exoctl is installed from)",
     )
     commands = parser.add_subparsers(
-        dest="command", required=True, parser_class=_Parser, metavar="COMMAND", help="one of:"
+        dest="command", required=True, parser_class=Parser, metavar="COMMAND", help="one of:"
     )
 
     plan = commands.add_parser("plan", help="evaluate a stack offline and show what it declares")
@@ -723,8 +670,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     document on stdout) and a documented exit code, never a traceback."""
     words = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    as_json = jsonout.wants_json(words, _commands_with_json(parser))
-    command = next((word for word in words if word in _commands(parser)), None)
+    as_json = jsonout.wants_json(words, commands_with_json(parser))
+    command = next((word for word in words if word in commands(parser)), None)
     # azure-identity logs every credential it tried, many lines, before raising the
     # error exoctl turns into its own one line.
     logging.getLogger("azure.identity").setLevel(logging.CRITICAL)
@@ -772,18 +719,3 @@ def _internal(command: str | None, error: BaseException, as_json: bool) -> int:
 
     line = f"{type(error).__name__}: {first_line(error)} (set EXOCTL_DEBUG=1 for the traceback)"
     return _fail(command, [line], EXIT_INTERNAL, as_json, "internal error")
-
-
-def _commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
-    for action in parser._subparsers._group_actions if parser._subparsers else []:
-        if isinstance(action, argparse._SubParsersAction):
-            return dict(action.choices)
-    return {}
-
-
-def _commands_with_json(parser: argparse.ArgumentParser) -> list[str]:
-    return [
-        name
-        for name, command in _commands(parser).items()
-        if "--json" in command._option_string_actions
-    ]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from exoctl import cli
+from exoctl import cli, parsing
 from exoctl.errors import EXIT_USAGE
 from exoctl.helptext import EPILOGS
 from tests.conftest import INITIAL_DOMAIN, PROJECT_ROOT, TENANT_ID
@@ -204,7 +204,7 @@ FAILING_JSON_RUNS = {
 
 
 def test_every_command_with_json_is_covered_below() -> None:
-    assert sorted(cli._commands_with_json(cli.build_parser())) == sorted(FAILING_JSON_RUNS)
+    assert sorted(parsing.commands_with_json(cli.build_parser())) == sorted(FAILING_JSON_RUNS)
 
 
 @pytest.mark.parametrize("command", sorted(FAILING_JSON_RUNS))
@@ -296,7 +296,7 @@ def test_a_misspelling_gets_the_nearest_valid_spelling(capsys, argv, hint) -> No
 
 
 def commands() -> dict:
-    return cli._commands(cli.build_parser())
+    return parsing.commands(cli.build_parser())
 
 
 def test_every_option_of_every_command_has_help() -> None:

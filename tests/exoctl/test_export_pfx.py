@@ -327,7 +327,9 @@ def test_readme_and_help_spell_the_folder_file_name_as_it_is_written(pair, tmp_p
     from tests.conftest import PROJECT_ROOT
 
     assert f"`{GENERATION_FILE_PATTERN}`" in (PROJECT_ROOT / "README.md").read_text()
-    command = cli._commands(cli.build_parser())["export-pfx"]
+    from exoctl.parsing import commands
+
+    command = commands(cli.build_parser())["export-pfx"]
     help_text = "".join(command.format_help().split())  # argparse wraps at hyphens
     assert GENERATION_FILE_PATTERN in help_text
     cert, key = pair
