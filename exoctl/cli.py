@@ -16,7 +16,7 @@ from components.clouds import CLOUDS_BY_NAME, PUBLIC, Cloud, cloud_named
 from components.connect import GENERATION_FILE_PATTERN
 from exoctl import checks, helptext, jsonout
 from exoctl.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, ExoctlError
-from exoctl.parsing import Parser, commands, commands_with_json
+from exoctl.parsing import Parser, command_names, commands_with_json
 from exoctl.preflight import missing_dependency
 
 # The checkout exoctl runs from (an editable install): the project when the current
@@ -671,7 +671,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     as_json = jsonout.wants_json(words, commands_with_json(parser))
-    command = next((word for word in words if word in commands(parser)), None)
+    command = next((word for word in words if word in command_names(parser)), None)
     # azure-identity logs every credential it tried, many lines, before raising the
     # error exoctl turns into its own one line.
     logging.getLogger("azure.identity").setLevel(logging.CRITICAL)

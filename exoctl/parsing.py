@@ -77,3 +77,7 @@ def commands_with_json(parser: argparse.ArgumentParser) -> list[str]:
         for name, command in commands(parser).items()
         if "--json" in command._option_string_actions
     ]
+
+
+def command_names(parser: argparse.ArgumentParser) -> list[str]:
+    return list(commands(parser))
