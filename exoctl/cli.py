@@ -15,7 +15,7 @@ from typing import Any
 from components.clouds import CLOUDS_BY_NAME, PUBLIC, Cloud, cloud_named
 from components.connect import GENERATION_FILE_PATTERN
 from exoctl import checks, helptext, jsonout
-from exoctl.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, ExoctlError
+from exoctl.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, ExoctlError, first_line
 from exoctl.parsing import Parser, command_names, commands_with_json
 from exoctl.preflight import missing_dependency
 
@@ -690,7 +690,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _internal(command, error, as_json)
         return _fail(command, [line], EXIT_USAGE, as_json)
     except Exception as error:
-        # What the program refuses (config, EXO_CBA_NOW) arrives as a pulumi.RunError.
+        return _refused_or_internal(command, error, as_json)
+
+
+def _refused_or_internal(command: str | None, error: Exception, as_json: bool) -> int:
+    """What the program refuses (config, EXO_CBA_NOW) arrives as ConfigError or a
+    pulumi.RunError: an error to fix. Anything else is a bug in exoctl."""
+    if "pulumi" in sys.modules:  # neither can have been raised without it
         from pulumi import RunError
 
         from components.settings import ConfigError
@@ -699,7 +705,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _fail(command, list(error.problems), EXIT_USAGE, as_json, "config error")
         if isinstance(error, RunError):
             return _fail(command, [str(error)], EXIT_USAGE, as_json)
-        return _internal(command, error, as_json)
+    return _internal(command, error, as_json)
 
 
 def _fail(
@@ -715,7 +721,5 @@ def _fail(
 def _internal(command: str | None, error: BaseException, as_json: bool) -> int:
     if os.environ.get("EXOCTL_DEBUG"):
         raise error
-    from exoctl.errors import first_line
-
     line = f"{type(error).__name__}: {first_line(error)} (set EXOCTL_DEBUG=1 for the traceback)"
     return _fail(command, [line], EXIT_INTERNAL, as_json, "internal error")
