@@ -53,11 +53,17 @@ def installed_exoctl() -> Path:
     return script
 
 
+# What a `make test` around these tests hands down, which would change what the make
+# runs below do (a sub-make prints directories, inherits STACK=…, PYTHON=…).
+INHERITED = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "STACK", "PYTHON"}
+
+
 def run(command: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in INHERITED}
     return subprocess.run(
         command,
         cwd=cwd,
-        env={**os.environ, "EXO_CBA_NOW": NOW, **env},
+        env={**clean, "EXO_CBA_NOW": NOW, **env},
         capture_output=True,
         text=True,
         timeout=120,
