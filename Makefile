@@ -1,20 +1,44 @@
-# The two newcomer commands: `make plan` and `make test`. Each sets up .venv first.
+# The two newcomer commands: `make plan` and `make test`. Each sets up .venv first,
+# with only what it needs: plan the runtime (requirements.txt and the `exoctl` command),
+# test the development tools and pulumi-azure on top.
 PYTHON ?= python3
 VENV := .venv
-STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.runtime
+KEYVAULT := $(VENV)/.keyvault
+# The name helpers and CI know for "everything installed".
+DEV := $(VENV)/.installed
+STACK ?= dev
+# pulumi-azure (~160 MB) only for a stack that uses the Key Vault hand-off.
+STACK_USES_KEY_VAULT := $(shell grep -qs 'exo-cba:keyVault' Pulumi.$(STACK).yaml && echo yes)
 
 .PHONY: plan test lint bench
 
-$(STAMP): requirements.txt requirements-dev.txt requirements-keyvault.txt
+# The interpreter is checked before anything is created or installed: one line
+# naming the version needed (exoctl/preflight.py, standard library only).
+$(VENV)/bin/python:
+	@$(PYTHON) -m exoctl.preflight
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+
+$(RUNTIME): requirements.txt pyproject.toml | $(VENV)/bin/python
+	$(VENV)/bin/python -m pip install --quiet -r requirements.txt
+	@# setuptools warns on every editable install that same-named folders in the working
+	@# directory may shadow the package; here they are the package.
+	PYTHONWARNINGS=ignore $(VENV)/bin/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+$(KEYVAULT): requirements-keyvault.txt $(RUNTIME)
+	$(VENV)/bin/python -m pip install --quiet -r requirements-keyvault.txt
+	touch $@
+
+$(DEV): requirements-dev.txt $(RUNTIME) $(KEYVAULT)
 	$(VENV)/bin/python -m pip install --quiet -r requirements-dev.txt
-	touch $(STAMP)
+	touch $@
 
-plan: $(STAMP)
-	$(VENV)/bin/python -m exoctl plan --stack $(or $(STACK),dev)
+plan: $(RUNTIME) $(if $(STACK_USES_KEY_VAULT),$(KEYVAULT))
+	$(VENV)/bin/exoctl plan --stack $(STACK)
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
@@ -22,5 +46,5 @@ test: lint
 	$(VENV)/bin/python -m pytest -n auto
 
 # Not part of `make test`: how fast `exoctl drift --all` checks 64 stacks (docs/exoctl.md, "Drift").
-bench: $(STAMP)
+bench: $(DEV)
 	$(VENV)/bin/python -m benchmarks.drift_fleet

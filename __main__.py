@@ -51,6 +51,10 @@ settings = load_settings(
 )
 for warning in settings.warnings:
     pulumi.log.warn(warning)
+# Info, not warnings: true of every preview of such a stack, so exoctl plan's header
+# says them once and real warnings stand out.
+for note in settings.notes:
+    pulumi.log.info(note)
 
 identities = managed_identities(settings.managed_identities)
 

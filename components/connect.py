@@ -190,6 +190,10 @@ def connect_from_key_vault(
     )
 
 
+# How README and `exoctl export-pfx --help` spell generation_file_name's result.
+GENERATION_FILE_PATTERN = "exo-cba-YYYYMMDD-xxxxxxxx.pfx"
+
+
 def generation_file_name(not_before: str, thumbprint: str) -> str:
     """`exo-cba-<NotBefore date>-<thumbprint start>.pfx`: one file per generation, so a
     host's folder can hold the next certificate before it is needed."""

@@ -202,6 +202,8 @@ class Settings:
     exchange_role_groups: exchange_rbac.ExchangeRoleGroups | None = None
     """Exchange role groups holding the app (components/exchange_rbac.py), or None."""
     warnings: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = field(default=())
+    """Facts about the stack worth saying once (exoctl plan's header), not warnings."""
 
     @property
     def bring_your_own(self) -> bool:
@@ -866,6 +868,7 @@ def load_settings(
         raise ConfigError(reader.problems)
 
     warnings: list[str] = []
+    notes: list[str] = []
     if role_groups is not None:
         warnings += exchange_rbac.warnings(role_groups, tuple(r.name for r in configured_roles))
     elif not roles:
@@ -875,7 +878,7 @@ def load_settings(
         )
     elif not any(role.security_compliance for role in roles):
         capable = ", ".join(r.name for r in EXCHANGE_APP_ONLY_ROLES if r.security_compliance)
-        warnings.append(
+        notes.append(
             f"{_key('roles')}: {', '.join(r.name for r in roles)} cannot run Security & "
             "Compliance PowerShell cmdlets, so connectIppsCommand will connect without "
             f"rights; for eDiscovery, retention or DLP add one of: {capable}"
@@ -902,6 +905,7 @@ def load_settings(
         public_certificates=public_certificates,
         exchange_role_groups=role_groups,
         warnings=tuple(warnings),
+        notes=tuple(notes),
     )
 
 

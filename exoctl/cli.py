@@ -1,9 +1,10 @@
-"""Command line entry point: `python -m exoctl <command>`."""
+"""Command line entry point: `exoctl <command>` (or `python -m exoctl <command>`)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import re
 import sys
@@ -12,23 +13,23 @@ from pathlib import Path
 from typing import Any
 
 from components.clouds import CLOUDS_BY_NAME, PUBLIC, Cloud, cloud_named
-from exoctl.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, ExoctlError
+from components.connect import GENERATION_FILE_PATTERN
+from exoctl import checks, helptext, jsonout
+from exoctl.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, ExoctlError, first_line
+from exoctl.parsing import Parser, command_names, commands_with_json
+from exoctl.preflight import missing_dependency
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+# The checkout exoctl runs from (an editable install): the project when the current
+# folder is not one.
+CHECKOUT_DIR = Path(__file__).resolve().parent.parent
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line and exits with EXIT_USAGE.
-
-    Abbreviations are off: `--password x` must not silently mean `--password-env x`.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("allow_abbrev", False)
-        super().__init__(*args, **kwargs)
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise ExoctlError(f"{self.prog}: {message} (see --help)", EXIT_USAGE)
+def default_project_dir() -> Path:
+    """The current folder when it is a Pulumi project, else the checkout."""
+    here = Path.cwd()
+    if (here / "Pulumi.yaml").is_file() or not (CHECKOUT_DIR / "Pulumi.yaml").is_file():
+        return here
+    return CHECKOUT_DIR
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
@@ -52,6 +53,11 @@ def _cmd_export_pfx(args: argparse.Namespace) -> int:
     if args.stack is not None and (args.cert or args.key):
         raise ExoctlError("export-pfx takes --stack or --cert/--key, not both", EXIT_USAGE)
     password = pfx.read_password(args.password_env)
+    if args.stack is None:
+        checks.readable_file(args.cert, "--cert")
+        checks.readable_file(args.key, "--key")
+    if not args.out.is_dir():
+        checks.writable_folder_of(args.out, "--out")
     # Checked again when writing; refusing here saves a Pulumi CLI round trip.
     if args.out.exists() and not args.out.is_dir() and not args.force:
         raise ExoctlError(f"{args.out} exists; pass --force to replace it", EXIT_USAGE)
@@ -235,10 +241,15 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         )
     if args.stack and args.cloud:
         raise ExoctlError("--cloud is for explicit mode; with --stack the stack's cloud is used")
-    source = _verify_source(args)
-    roles = list(args.role or [])
-    app_id, tenant_id, organization = explicit
+    # Everything the command line says is checked here, before any network call.
     cloud = _cloud_option(args.cloud)
+    app_id, tenant_id, organization = explicit
+    if not args.stack:
+        app_id = checks.guid(app_id, "--app-id")
+        tenant_id = checks.guid(tenant_id, "--tenant-id")
+        organization = checks.organization(organization, cloud)
+    roles = [checks.role_template_id(role) for role in args.role or []]
+    source = _verify_source(args)
     if args.stack:
         from exoctl import automation
 
@@ -323,13 +334,13 @@ def _verify_source(args: argparse.Namespace) -> Any:
     if args.pfx:
         if not args.password_env:
             raise ExoctlError("--pfx needs --password-env VAR")
-        return verify.Certificate(args.pfx, pfx.read_password(args.password_env))
+        checks.env_name(args.password_env, "--password-env")
+        path = checks.readable_file(args.pfx, "--pfx")
+        return verify.Certificate(path, pfx.read_password(args.password_env))
     if args.federated_token_file:
-        path = args.federated_token_file
-        if not path.is_file():
-            raise ExoctlError(f"cannot read --federated-token-file {path}: no such file")
+        path = checks.readable_file(args.federated_token_file, "--federated-token-file")
         return verify.Federated(lambda: path.read_text(encoding="utf-8").strip())
-    variable = args.federated_token_env
+    variable = checks.env_name(args.federated_token_env, "--federated-token-env")
     if not os.environ.get(variable, "").strip():
         raise ExoctlError(f"--federated-token-env {variable}: the variable is unset or empty")
     return verify.Federated(lambda: os.environ[variable].strip())
@@ -378,6 +389,8 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     from exoctl import audit, automation, report
     from exoctl.stackfiles import load_stack_config
 
+    if args.markdown:
+        checks.writable_folder_of(args.markdown, "--markdown")
     config = load_stack_config(args.project_dir, args.stack)
     outputs = automation.stack_outputs(args.project_dir, args.stack)
     missing = [k for k in ("appId", "tenantId") if not outputs.get(k)]
@@ -457,8 +470,18 @@ def _cmd_adopt(args: argparse.Namespace) -> int:
     app_id = adopt.check_guid(args.app_id, "--app-id")
     tenant_id = adopt.check_guid(args.tenant_id, "--tenant-id") if args.tenant_id else None
     cloud = _cloud_option(args.cloud)
+    wanted = [
+        (adopt.check_guid(object_id, flag), user_assigned)
+        for flag, user_assigned, values in (
+            ("--managed-identity", False, args.managed_identity or []),
+            ("--user-assigned-identity", True, args.user_assigned_identity or []),
+        )
+        for object_id in values
+    ]
+    checks.project_dir(args.project_dir)
     stack_path = args.project_dir / f"Pulumi.{args.stack}.yaml"
     import_path = args.out or args.project_dir / f"import-{args.stack}.json"
+    checks.writable_folder_of(import_path, "--out")
     for path in (stack_path, import_path):
         if path.exists() and not args.force:
             raise adopt.AdoptRefused(f"{path.name} exists; pass --force to replace it")
@@ -473,12 +496,7 @@ def _cmd_adopt(args: argparse.Namespace) -> int:
             f"(*{cloud.organization_suffix}); pass --cloud for the tenant's cloud"
         )
     identities = [
-        adopt.read_identity(client, adopt.check_guid(object_id, flag), user_assigned)
-        for flag, user_assigned, values in (
-            ("--managed-identity", False, args.managed_identity or []),
-            ("--user-assigned-identity", True, args.user_assigned_identity or []),
-        )
-        for object_id in values
+        adopt.read_identity(client, object_id, user_assigned) for object_id, user_assigned in wanted
     ]
     plan = adopt.plan_adoption(tenant, args.stack, cloud, current_time(), identities)
     if args.exchange:
@@ -528,14 +546,18 @@ def _bullets(lines: list[str]) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="exoctl", description="Day-2 operations for exo-cba stacks.")
+    parser = Parser(prog="exoctl", description="Day-2 operations for exo-cba stacks.")
     parser.add_argument(
         "--project-dir",
         type=Path,
-        default=PROJECT_DIR,
-        help="the Pulumi project (default: this repository)",
+        default=default_project_dir(),
+        metavar="DIR",
+        help="the exo-cba Pulumi project (default: the current folder when it holds "
+        "Pulumi.yaml, else the checkout exoctl is installed from)",
     )
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands = parser.add_subparsers(
+        dest="command", required=True, parser_class=Parser, metavar="COMMAND", help="one of:"
+    )
 
     plan = commands.add_parser("plan", help="evaluate a stack offline and show what it declares")
     plan.add_argument("--stack", default="dev", help="stack name (Pulumi.<stack>.yaml)")
@@ -560,7 +582,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         required=True,
         help="PFX file to create (mode 0600); an existing folder gets a file named by the "
-        "generation (exo-cba-<date>-<thumbprint>.pfx), for connectCommandFolder",
+        f"generation, {GENERATION_FILE_PATTERN} (the certificate's NotBefore date, the first "
+        "8 hex digits of its thumbprint), for connectCommandFolder",
     )
     export.add_argument(
         "--password-env",
@@ -614,7 +637,12 @@ def build_parser() -> argparse.ArgumentParser:
     drift.add_argument("--json", action="store_true", help="machine-readable output")
     drift.add_argument("--markdown", type=Path, metavar="FILE", help="append a summary table")
     drift.set_defaults(handler=_cmd_drift)
-    drift_commands = drift.add_subparsers(dest="drift_command", parser_class=_Parser)
+    drift_commands = drift.add_subparsers(
+        dest="drift_command",
+        parser_class=Parser,
+        metavar="merge",
+        help="merge FILE…: combine the JSON reports of `drift --all --shard I/N` runs",
+    )
     merging = drift_commands.add_parser(
         "merge",
         help="combine the --json reports of `drift --all --shard I/N` into one report and "
@@ -632,8 +660,8 @@ def build_parser() -> argparse.ArgumentParser:
         "verify", help="prove the deployed certificate gets an Exchange token and runs a cmdlet"
     )
     check.add_argument("--stack", help="read appId, tenantId, organization, roles from outputs")
-    check.add_argument("--app-id")
-    check.add_argument("--tenant-id")
+    check.add_argument("--app-id", metavar="GUID", help="explicit mode: the app's client id")
+    check.add_argument("--tenant-id", metavar="GUID", help="explicit mode: the tenant's id")
     check.add_argument("--organization", help="the tenant's .onmicrosoft.com domain")
     check.add_argument("--pfx", type=Path, help="the PFX scripts use")
     check.add_argument("--password-env", metavar="VAR", help="the PFX password's variable")
@@ -692,7 +720,9 @@ def build_parser() -> argparse.ArgumentParser:
     auditing = commands.add_parser(
         "audit", help="find secrets, certificates, permissions, roles and owners added outside"
     )
-    auditing.add_argument("--stack", required=True)
+    auditing.add_argument(
+        "--stack", required=True, help="the deployed stack whose app and grants to read"
+    )
     auditing.add_argument(
         "--graph-url", help="override the Microsoft Graph host of the stack's cloud"
     )
@@ -741,39 +771,65 @@ def build_parser() -> argparse.ArgumentParser:
     adopting.add_argument("--force", action="store_true", help="replace existing files")
     adopting.add_argument("--json", action="store_true", help="machine-readable output")
     adopting.set_defaults(handler=_cmd_adopt)
+    helptext.apply(parser, commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    handler: Callable[[argparse.Namespace], int]
+    """Run one command; every failure is one line on stderr (and, with --json, a JSON
+    document on stdout) and a documented exit code, never a traceback."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    as_json = jsonout.wants_json(words, commands_with_json(parser))
+    command = next((word for word in words if word in command_names(parser)), None)
+    # azure-identity logs every credential it tried, many lines, before raising the
+    # error exoctl turns into its own one line.
+    logging.getLogger("azure.identity").setLevel(logging.CRITICAL)
     try:
-        args = build_parser().parse_args(argv)
-        handler = args.handler
+        args = parser.parse_args(words)
+        handler: Callable[[argparse.Namespace], int] = args.handler
         return handler(args)
     except ExoctlError as error:
-        print(f"exoctl: error: {error}", file=sys.stderr)
-        return error.code
+        return _fail(command, [str(error)], error.code, as_json)
     except KeyboardInterrupt:
         print("exoctl: interrupted", file=sys.stderr)
         return 130
+    except ModuleNotFoundError as error:
+        line = missing_dependency(error)
+        if line is None:
+            return _internal(command, error, as_json)
+        return _fail(command, [line], EXIT_USAGE, as_json)
     except Exception as error:
-        # What the program refuses (config, EXO_CBA_NOW) arrives as a pulumi.RunError.
+        return _refused_or_internal(command, error, as_json)
+
+
+def _refused_or_internal(command: str | None, error: Exception, as_json: bool) -> int:
+    """What the program refuses (config, EXO_CBA_NOW) arrives as ConfigError or a
+    pulumi.RunError: an error to fix. Anything else is a bug in exoctl."""
+    if "pulumi" in sys.modules:  # neither can have been raised without it
         from pulumi import RunError
 
         from components.settings import ConfigError
 
         if isinstance(error, ConfigError):
-            for problem in error.problems:
-                print(f"exoctl: config error: {problem}", file=sys.stderr)
-            return EXIT_USAGE
+            return _fail(command, list(error.problems), EXIT_USAGE, as_json, "config error")
         if isinstance(error, RunError):
-            print(f"exoctl: error: {error}", file=sys.stderr)
-            return EXIT_USAGE
-        if os.environ.get("EXOCTL_DEBUG"):
-            raise
-        print(
-            f"exoctl: internal error: {type(error).__name__}: {error} "
-            "(set EXOCTL_DEBUG=1 for the traceback)",
-            file=sys.stderr,
-        )
-        return EXIT_INTERNAL
+            return _fail(command, [str(error)], EXIT_USAGE, as_json)
+    return _internal(command, error, as_json)
+
+
+def _fail(
+    command: str | None, errors: list[str], code: int, as_json: bool, kind: str = "error"
+) -> int:
+    for line in errors:
+        print(f"exoctl: {kind}: {line}", file=sys.stderr)
+    if as_json:
+        jsonout.print_failure(command, errors, code)
+    return code
+
+
+def _internal(command: str | None, error: BaseException, as_json: bool) -> int:
+    if os.environ.get("EXOCTL_DEBUG"):
+        raise error
+    line = f"{type(error).__name__}: {first_line(error)} (set EXOCTL_DEBUG=1 for the traceback)"
+    return _fail(command, [line], EXIT_INTERNAL, as_json, "internal error")

@@ -61,6 +61,8 @@ class ProgramRun:
     """Why the run failed (only with tolerate_failure)."""
     component_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     """What each component registered with register_outputs, by URN."""
+    notes: list[str] = field(default_factory=list)
+    """What the program logged as info (pulumi.log.info): facts, not warnings."""
 
     def component_output(self, type_: str, key: str) -> Any:
         """One registered output of the single component of `type_`, or None."""
@@ -135,12 +137,16 @@ class VersionedMockEngine(pulumi_mocks.MockEngine):
 
 
 class _WarningCollector(logging.Handler):
+    """Warnings and errors the program logs; info messages apart, as notes."""
+
     def __init__(self) -> None:
-        super().__init__(level=logging.WARNING)
+        super().__init__(level=logging.INFO)
         self.messages: list[str] = []
+        self.notes: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
+        kept = self.messages if record.levelno >= logging.WARNING else self.notes
+        kept.append(record.getMessage())
 
 
 _default_unraisablehook = sys.unraisablehook
@@ -241,6 +247,7 @@ def run_program(
     monitor = RecordingMonitor(mocks)
     logger = logging.getLogger(f"exo-cba.engine.{id(monitor)}")
     logger.propagate = False
+    logger.setLevel(logging.INFO)
     collector = _WarningCollector()
     logger.addHandler(collector)
     pulumi.runtime.set_mocks(
@@ -294,4 +301,5 @@ def run_program(
         warnings=collector.messages,
         error=error,
         component_outputs=dict(monitor.component_outputs),
+        notes=collector.notes,
     )

@@ -69,7 +69,11 @@ class Graph:
         try:
             token = credential.get_token(f"{self.base}/.default", tenant_id=tenant_id).token
         except Exception as error:  # azure-identity raises many kinds; all mean "no sign-in"
-            raise GraphError(f"no Azure sign-in for Microsoft Graph: {first_line(error)}") from None
+            raise GraphError(
+                f"no Azure sign-in for Microsoft Graph: {first_line(error)}; sign in with "
+                "`az login --tenant <tenant>`, or give a pipeline AZURE_CLIENT_ID, "
+                "AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE"
+            ) from None
         self.session.headers["Authorization"] = f"Bearer {token}"
 
     def _url(self, path: str) -> str:

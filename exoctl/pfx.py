@@ -24,11 +24,19 @@ LEGACY_KDF_ROUNDS = 2048
 
 
 def read_password(variable: str) -> bytes:
-    value = os.environ.get(variable)
+    """The password in the variable --password-env names. The name is not repeated in
+    errors either: a password pasted in its place may pass for a name."""
+    from exoctl.checks import env_name
+
+    value = os.environ.get(env_name(variable, "--password-env"))
     if value is None:
-        raise ExoctlError(f"--password-env {variable}: the variable is not set", EXIT_USAGE)
+        raise ExoctlError(
+            "--password-env: no environment variable of that name is set; export it first "
+            "(e.g. PFX_PASSWORD, from your secret store)",
+            EXIT_USAGE,
+        )
     if not value:
-        raise ExoctlError(f"--password-env {variable}: the variable is empty", EXIT_USAGE)
+        raise ExoctlError("--password-env: the variable it names is empty", EXIT_USAGE)
     return value.encode("utf-8")
 
 

@@ -14,6 +14,8 @@ from typing import Any
 
 import pulumi
 
+from components.rotation import Ledger, generation_name
+from components.stack_state import LEDGER_OUTPUT
 from components.wellknown import MANAGED_IDENTITY_TYPE
 from exoctl import engine
 from exoctl.errors import ExoctlError
@@ -89,6 +91,18 @@ def load_previous_outputs(path: Path) -> dict[str, Any]:
         raise ExoctlError(f"--previous {path} is not JSON (line {error.lineno})") from None
     if not isinstance(document, dict):
         raise ExoctlError(f"--previous {path} must hold `pulumi stack output --json`")
+    # A rehearsal compares against the deployed ledger; without one the program would
+    # plan a first deployment and the plan would claim every generation is new.
+    if LEDGER_OUTPUT not in document:
+        raise ExoctlError(
+            f"--previous {path} has no {LEDGER_OUTPUT} output, which a rotation rehearsal "
+            "compares against: give `pulumi stack output --json` of a stack that generates "
+            "its certificates and has been deployed (bring-your-own stacks rotate nothing)"
+        )
+    try:
+        Ledger.from_output(document[LEDGER_OUTPUT])
+    except ValueError as error:
+        raise ExoctlError(f"--previous {path}: {error}") from None
     return document
 
 
@@ -105,6 +119,7 @@ def evaluate(
         program_dir=project_dir,
     )
     urn_to_name = {resource.urn: resource.name for resource in run.resources}
+    planned = run.component_output(CREDENTIALS_TYPE, "plannedLedger")
     return {
         "stack": stack,
         "resources": [
@@ -120,8 +135,45 @@ def evaluate(
             for resource in sorted(run.resources, key=lambda r: r.urn)
         ],
         "outputs": engine.redact(run.outputs),
-        "rotation": run.component_output(CREDENTIALS_TYPE, "plannedLedger"),
+        "rotation": planned,
+        "rotationChanges": rotation_changes(
+            (previous_outputs or {}).get(LEDGER_OUTPUT), planned, _credentials_name(run)
+        ),
+        "notes": run.notes,
         "warnings": run.warnings,
+    }
+
+
+def _credentials_name(run: engine.ProgramRun) -> str | None:
+    found = run.by_type(CREDENTIALS_TYPE)
+    return found[0].name if found else None
+
+
+def rotation_changes(
+    previous: dict[str, Any] | None, planned: Any, component: str | None
+) -> dict[str, list[dict[str, Any]]] | None:
+    """Which generations this run would create, retire and keep, with their resource
+    names: the planned ledger against the deployed one (none: a first deployment)."""
+    if not isinstance(planned, dict) or component is None:
+        return None  # bring your own certificate: nothing rotates
+    before = set(previous["generations"]) if previous else set()
+    after = set(planned["generations"])
+
+    def named(dates: set[str]) -> list[dict[str, Any]]:
+        return [
+            {
+                "generation": date,
+                "name": f"{component}-{generation_name(dt.date.fromisoformat(date))}",
+                "active": date == planned["active"],
+                "wasActive": bool(previous) and date == previous["active"],
+            }
+            for date in sorted(dates, reverse=True)
+        ]
+
+    return {
+        "create": named(after - before),
+        "retire": named(before - after),
+        "unchanged": named(after & before),
     }
 
 
@@ -144,6 +196,43 @@ def rotation_summary(ledger: dict[str, Any]) -> str:
     )
 
 
+def rotation_lines(changes: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """Each generation, newest first, marked as `pulumi preview` marks resources."""
+    marks = {
+        "create": ("+", "to create"),
+        "retire": ("-", "to retire"),
+        "unchanged": (" ", "unchanged"),
+    }
+    rows = sorted(
+        ((entry, kind) for kind in marks for entry in changes[kind]),
+        key=lambda row: row[0]["generation"],
+        reverse=True,
+    )
+    lines = []
+    for entry, kind in rows:
+        mark, what = marks[kind]
+        if entry["active"]:
+            what += ", active"
+        elif entry["wasActive"]:
+            what += ", was active"
+        lines.append(f"  {mark} {entry['name']}  {what}")
+    return lines
+
+
+def summary_line(changes: dict[str, list[dict[str, Any]]]) -> str:
+    """`Generations: + 1 to create, - 1 to retire, 2 unchanged`, as pulumi preview counts."""
+    parts = [
+        f"{sign}{len(changes[kind])} {label}"
+        for kind, sign, label in (
+            ("create", "+ ", "to create"),
+            ("retire", "- ", "to retire"),
+            ("unchanged", "", "unchanged"),
+        )
+        if changes[kind]
+    ]
+    return "Generations: " + ", ".join(parts or ["no change"])
+
+
 def render_text(plan: dict[str, Any]) -> str:
     from components.clouds import CLOUDS_BY_NAME
 
@@ -157,6 +246,7 @@ def render_text(plan: dict[str, Any]) -> str:
             f"Cloud: {cloud.title} (azuread:environment {cloud.azuread_environments[0]}; "
             f"Graph {cloud.graph_url}, Exchange {cloud.exchange_url})"
         )
+    lines += [f"Note: {note}" for note in plan.get("notes", [])]
     lines += [
         "",
         f"Resources ({len(plan['resources'])}):",
@@ -179,9 +269,11 @@ def render_text(plan: dict[str, Any]) -> str:
     lines += ["", "Outputs:"]
     for key in sorted(plan["outputs"]):
         lines.append(f"  {key}: {_format_value(plan['outputs'][key])}")
-    ledger = plan.get("rotation")
-    if isinstance(ledger, dict):
-        lines += ["", rotation_summary(ledger)]
     for warning in plan["warnings"]:
         lines.append(f"warning: {warning}")
+    ledger, changes = plan.get("rotation"), plan.get("rotationChanges")
+    if isinstance(ledger, dict) and changes:
+        lines += ["", f"Generations (a new one every {int(ledger['rotationDays'])} days):"]
+        lines += rotation_lines(changes)
+        lines += [rotation_summary(ledger), "", summary_line(changes)]
     return "\n".join(lines)

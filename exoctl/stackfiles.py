@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from exoctl import checks
 from exoctl.errors import ExoctlError
 
 NAMESPACE = "exo-cba"
@@ -21,13 +22,32 @@ SECURE_PLACEHOLDER = "[secret]"
 
 def _load_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ExoctlError(f"cannot read {path}: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise ExoctlError(f"{path} is not UTF-8 text (byte {error.start})") from None
+    try:
+        return yaml.safe_load(text)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark else ""
-        raise ExoctlError(f"{path} is not valid YAML{where}") from None
+        raise ExoctlError(f"{path} is not valid YAML: {yaml_problem(error, text)}") from None
+
+
+def yaml_problem(error: yaml.YAMLError, text: str) -> str:
+    """Where and why, as `line L, column C: cause`; a tab is named as a tab."""
+    mark = getattr(error, "problem_mark", None)
+    cause = " ".join(str(getattr(error, "problem", None) or error).split())
+    if mark is None:
+        return cause
+    lines = text.splitlines()
+    found = lines[mark.line][mark.column : mark.column + 1] if mark.line < len(lines) else ""
+    if found == "\t" or "'\\t'" in cause:
+        cause = "a tab character, which YAML does not allow here: indent with spaces"
+    context = getattr(error, "context", None)
+    context_mark = getattr(error, "context_mark", None)
+    if context and context_mark is not None and context_mark.line != mark.line:
+        cause += f" ({context} from line {context_mark.line + 1})"
+    return f"line {mark.line + 1}, column {mark.column + 1}: {cause}"
 
 
 def project_schema(project_dir: Path) -> dict[str, dict[str, Any]]:
@@ -45,7 +65,7 @@ def stack_names(project_dir: Path) -> list[str]:
 
 
 def stack_file(project_dir: Path, stack: str) -> Path:
-    path = project_dir / f"Pulumi.{stack}.yaml"
+    path = checks.project_dir(project_dir) / f"Pulumi.{stack}.yaml"
     if not path.is_file():
         known = ", ".join(stack_names(project_dir)) or "none"
         raise ExoctlError(f"no stack file {path.name} in {project_dir} (stacks here: {known})")

@@ -373,9 +373,11 @@ def test_no_azure_sign_in_is_an_error_status(project, stack_cli, capsys, monkeyp
         capsys, monkeypatch, project, clean_directory(), Credential(fail=True)
     )
     assert code == EXIT_USAGE and report["status"] == "error"
-    assert report["errors"] == [
-        "no Azure sign-in for Microsoft Graph: DefaultAzureCredential failed to retrieve a token"
-    ]
+    (error,) = report["errors"]
+    assert error.startswith(
+        "no Azure sign-in for Microsoft Graph: DefaultAzureCredential failed to retrieve a "
+        "token; sign in with `az login --tenant <tenant>`"
+    )
 
 
 @pytest.mark.parametrize("form", ["absolute", "root-relative", "relative"])

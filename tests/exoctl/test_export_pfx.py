@@ -207,7 +207,8 @@ def test_unset_or_empty_password_is_refused(pair, tmp_path, capsys, monkeypatch,
         monkeypatch.setenv("PFX_PASSWORD", value)
     out = tmp_path / "none.pfx"
     err = refused(capsys, "--cert", str(cert), "--key", str(key), "--out", str(out))
-    assert "PFX_PASSWORD" in err and ("not set" in err or "empty" in err)
+    assert err.startswith("exoctl: error: --password-env: ")
+    assert ("no environment variable of that name is set" in err) or ("empty" in err)
     assert not out.exists()
 
 
@@ -315,3 +316,26 @@ def test_a_folder_gets_one_file_per_generation(pair, tmp_path, capsys) -> None:
     assert f"Wrote {written} " in capsys.readouterr().out
     # The same generation again is refused without --force, as any file is.
     assert export("--cert", str(cert), "--key", str(key), "--out", str(folder)) == 2
+
+
+def test_readme_and_help_spell_the_folder_file_name_as_it_is_written(pair, tmp_path) -> None:
+    """docs/script-hosts.md, "Scripts that survive rotation", and --help give the pattern; the file
+    written has exactly that shape: YYYYMMDD the NotBefore date, then 8 hex digits."""
+    import re
+
+    from components.connect import GENERATION_FILE_PATTERN
+    from tests.conftest import PROJECT_ROOT
+
+    assert f"`{GENERATION_FILE_PATTERN}`" in (PROJECT_ROOT / "docs" / "script-hosts.md").read_text()
+    from exoctl.parsing import commands
+
+    command = commands(cli.build_parser())["export-pfx"]
+    help_text = "".join(command.format_help().split())  # argparse wraps at hyphens
+    assert GENERATION_FILE_PATTERN in help_text
+    cert, key = pair
+    folder = tmp_path / "generations"
+    folder.mkdir()
+    assert export("--cert", str(cert), "--key", str(key), "--out", str(folder)) == 0
+    (written,) = folder.iterdir()
+    shape = re.escape(GENERATION_FILE_PATTERN).replace("YYYYMMDD", r"\d{8}")
+    assert re.fullmatch(shape.replace("xxxxxxxx", "[0-9a-f]{8}"), written.name), written.name

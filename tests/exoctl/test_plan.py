@@ -156,7 +156,8 @@ def test_rehearse_a_rotation_with_previous_outputs_and_exo_cba_now(tmp_path: Pat
     later = exoctl("plan", "--previous", str(previous), now="2026-12-03T06:00:00Z")
     assert later.returncode == 0, later.stderr
     assert "exo:index:AppCertificate  exo-cert-20261203" in later.stdout
-    assert "exo-cert-20260308" not in later.stdout
+    # The retired generation is no longer declared: named only as retired.
+    assert "exo:index:AppCertificate  exo-cert-20260308" not in later.stdout
     assert "exo-cert-20260606" in later.stdout and "exo-cert-20260904" in later.stdout
     assert "Rotation: generation 2026-12-03 is active (every 90 days)" in later.stdout
 
@@ -264,3 +265,112 @@ def test_the_readmes_recipe_plans_as_written(project: Path) -> None:
     plan = json.loads(result.stdout)
     cert = next(r for r in plan["resources"] if r["type"].endswith("SelfSignedCert"))
     assert cert["inputs"]["validityPeriodHours"] == 730 * 24
+
+
+DEPLOYED_LEDGER = {
+    "rotationDays": 90,
+    "generations": ["2026-03-08", "2026-06-06", "2026-09-04"],
+    "active": "2026-09-04",
+}
+
+
+def test_a_rehearsal_marks_what_it_creates_and_retires_and_ends_with_the_counts(
+    tmp_path: Path,
+) -> None:
+    previous = tmp_path / "outputs.json"
+    previous.write_text(json.dumps({"rotationLedger": DEPLOYED_LEDGER}))
+    result = exoctl("plan", "--previous", str(previous), now="2026-12-03T06:00:00Z")
+    assert result.returncode == 0, result.stderr
+    block = result.stdout.split("Generations (a new one every 90 days):\n", 1)[1]
+    assert block.splitlines()[:4] == [
+        "  + exo-cert-20261203  to create, active",
+        "    exo-cert-20260904  unchanged, was active",
+        "    exo-cert-20260606  unchanged",
+        "  - exo-cert-20260308  to retire",
+    ]
+    assert (
+        result.stdout.splitlines()[-1] == "Generations: + 1 to create, - 1 to retire, 2 unchanged"
+    )
+
+    document = json.loads(
+        exoctl("plan", "--json", "--previous", str(previous), now="2026-12-03T06:00:00Z").stdout
+    )
+    changes = {
+        kind: [e["name"] for e in entries] for kind, entries in document["rotationChanges"].items()
+    }
+    assert changes == {
+        "create": ["exo-cert-20261203"],
+        "retire": ["exo-cert-20260308"],
+        "unchanged": ["exo-cert-20260904", "exo-cert-20260606"],
+    }
+
+
+def test_a_rehearsal_inside_the_window_changes_nothing(tmp_path: Path) -> None:
+    previous = tmp_path / "outputs.json"
+    previous.write_text(json.dumps({"rotationLedger": DEPLOYED_LEDGER}))
+    result = exoctl("plan", "--previous", str(previous), now="2026-11-30T00:00:00Z")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "Generations: 3 unchanged"
+    assert "  + exo-cert" not in result.stdout and "  - exo-cert" not in result.stdout
+
+
+def test_a_first_deployment_creates_one_generation() -> None:
+    """The first generation is named by the day of the first deploy (the ledger's anchor)."""
+    result = exoctl("plan", now="2026-11-22T09:30:00Z")
+    assert result.returncode == 0, result.stderr
+    assert "  + exo-cert-20261122  to create, active" in result.stdout
+    assert result.stdout.splitlines()[-1] == "Generations: + 1 to create"
+
+
+@pytest.mark.parametrize(
+    ("outputs", "expected"),
+    [
+        (
+            {"appId": "3f1c0e52-6a57-4b0e-9d41-8b1a2f6c7d90"},
+            "has no rotationLedger output, which a rotation rehearsal compares against",
+        ),
+        (
+            {"rotationLedger": {"rotationDays": 90, "active": "2026-09-04"}},
+            "rotationLedger is malformed: 'generations'",
+        ),
+        ({"rotationLedger": "[secret]"}, "rotationLedger is not an object: '[secret]'"),
+    ],
+    ids=["no-ledger", "no-generations", "secret"],
+)
+def test_a_previous_file_without_a_usable_ledger_is_refused(
+    tmp_path: Path, outputs: dict, expected: str
+) -> None:
+    previous = tmp_path / "outputs.json"
+    previous.write_text(json.dumps(outputs))
+    result = exoctl("plan", "--previous", str(previous))
+    assert result.returncode == EXIT_USAGE
+    assert result.stderr.startswith(f"exoctl: error: --previous {previous}")
+    assert expected in result.stderr and result.stderr.count("\n") == 1
+    assert result.stdout == ""
+
+
+def test_the_security_and_compliance_note_is_said_once_in_the_header() -> None:
+    result = exoctl("plan")
+    assert result.returncode == 0, result.stderr
+    header = result.stdout.split("\nResources (", 1)[0]
+    assert header.splitlines()[-1].startswith(
+        "Note: exo-cba:roles: Exchange Administrator cannot run Security & Compliance"
+    )
+    assert result.stdout.count("Security & Compliance") == 1
+    assert "warning:" not in result.stdout
+
+
+def test_the_rehearsal_in_docs_is_what_exoctl_prints(tmp_path: Path) -> None:
+    """docs/exoctl.md, "Rehearse a rotation": its outputs.json, its command, its output."""
+    section = (PROJECT_ROOT / "docs" / "exoctl.md").read_text().split("## Rehearse a rotation")[1]
+    outputs = section.split("```json\n", 1)[1].split("```", 1)[0]
+    command = section.split("`EXO_CBA_NOW=", 1)[1].split("`", 1)[0]
+    shown = section.split("```text\n", 1)[1].split("```", 1)[0].splitlines()
+    now, rest = command.split(" ", 1)
+    assert rest == "exoctl plan --previous outputs.json"
+    previous = tmp_path / "outputs.json"
+    previous.write_text(outputs)
+    result = exoctl("plan", "--previous", str(previous), now=now)
+    assert result.returncode == 0, result.stderr
+    assert len(shown) > 5
+    assert result.stdout.splitlines()[-len(shown) :] == shown

@@ -316,7 +316,9 @@ def test_the_public_scope_is_refused_in_gcc_high_and_the_fix_names_the_cloud(
 ) -> None:
     path, certificate = pfx
     register_in(gcc_high, certificate, "https://outlook.office365.us")
-    code = cli.main(gcc_high_args(path, gcc_high))  # no --cloud: public
+    # A public-cloud domain passes the offline check; the tenant still lives in GCC High.
+    source = ("--pfx", str(path), "--password-env", "PFX_PASSWORD")
+    code = cli.main([*explicit_args(gcc_high.base_url, *source), "--json"])  # no --cloud
     document = json.loads(capsys.readouterr().out)
     assert code == EXIT_VERIFY_FAILED
     assert token_scopes(gcc_high) == ["https://outlook.office365.com/.default"]
