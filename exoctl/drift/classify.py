@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from exoctl.drift.formats import NO_CHANGE_OPS, Recording
+from exoctl.drift.formats import NO_CHANGE_OPS, Recording, urn_parts, urn_stack
 from exoctl.report import worst
 
 GENERATION_TYPE = "exo:index:AppCertificate"
@@ -30,19 +30,6 @@ KIND_TO_STATUS = {
 }
 _KIND_ORDER = {"drift": 0, "pending": 1, "rotation": 2, "applied": 3}
 UNITEMIZED_NAME = "(counted by the digest's changeSummary, not itemized)"
-
-
-def urn_parts(urn: str) -> tuple[list[str], str]:
-    """(type chain, name) of `urn:pulumi:<stack>::<project>::<a$b$type>::<name>`."""
-    pieces = urn.split("::")
-    if len(pieces) < 4:
-        return [], urn
-    return pieces[2].split("$"), "::".join(pieces[3:])
-
-
-def urn_stack(urn: str) -> str:
-    head = urn.split("::", 1)[0]
-    return head.removeprefix("urn:pulumi:") if head.startswith("urn:pulumi:") else "-"
 
 
 def _final_op(ops: set[str]) -> str | None:

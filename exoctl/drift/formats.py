@@ -65,6 +65,20 @@ SUCCEEDED = "succeeded"
 _COLOUR = re.compile(r"<\{%[^%]*%\}>")
 
 
+def urn_parts(urn: str) -> tuple[list[str], str]:
+    """(type chain, name) of `urn:pulumi:<stack>::<project>::<a$b$type>::<name>`."""
+    pieces = urn.split("::")
+    if len(pieces) < 4:
+        return [], urn
+    return pieces[2].split("$"), "::".join(pieces[3:])
+
+
+def urn_stack(urn: str) -> str:
+    """The stack a URN names, or "-" for anything that is not a Pulumi URN."""
+    head = urn.split("::", 1)[0]
+    return head.removeprefix("urn:pulumi:") if head.startswith("urn:pulumi:") else "-"
+
+
 def clean(message: object) -> str:
     """One line of plain text: colour tags gone, whitespace folded."""
     text = " ".join(_COLOUR.sub("", str(message or "")).split())
@@ -102,8 +116,6 @@ class Recording:
     """Every URN the run mentioned, steps or not (policy events name theirs)."""
 
     def stacks(self) -> list[str]:
-        from exoctl.drift.classify import urn_stack
-
         return sorted({urn_stack(urn) for urn in [*self.urns, *(u for u, _ in self.steps)]}) or [
             "-"
         ]

@@ -467,8 +467,8 @@ def test_federation_subjects(props, config, fragment) -> None:
 
 
 def test_managed_identity_grants_are_checked_like_the_apps(monkeypatch) -> None:
-    from tests.components.test_managed_identity import ROLE, with_identities
     from tests.conftest import MOCK_CLOCK, rfc3339
+    from tests.fakes.identities import ROLE, with_identities
 
     monkeypatch.setenv("EXO_CBA_NOW", rfc3339(MOCK_CLOCK))
     run, _ = with_identities(

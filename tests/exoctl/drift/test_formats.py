@@ -67,7 +67,9 @@ def test_the_event_types_are_those_of_pulumis_engine_event() -> None:
 
 
 def test_every_recorded_stream_is_read_as_an_event_log(capsys) -> None:
-    for path in sorted(RECORDED.glob("*.jsonl")):
+    recorded = sorted(RECORDED.glob("*.jsonl"))
+    assert len(recorded) >= 10, RECORDED
+    for path in recorded:
         code, report = drift(capsys, "--from", str(path))
         assert code in (EXIT_OK, EXIT_DRIFT, EXIT_PENDING, EXIT_USAGE), path.name
         assert report["status"] in ("in_sync", "drift", "pending", "error"), path.name
