@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Prints the environment of the e2e tier as `export` lines, so that
+#   eval "$(bash e2e/toolchain/env.sh)"          the built CLI
+#   eval "$(bash e2e/toolchain/env.sh --old)"    the CLI linked below the minimum
+# sets it in a shell. Nothing in it lets the CLI or a plugin reach the network:
+# no update check, no plugin download, no registry, no ambient plugins.
+#
+# Overrides: E2E_BACKEND_DIR (state directory, default .e2e/state),
+#            E2E_VENV (the virtualenv the host runs python from, default .venv).
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+E2E="$ROOT/.e2e"
+
+bin="$E2E/bin"
+if [ "${1:-}" = "--old" ]; then
+    bin="$E2E/bin-old"
+fi
+backend="${E2E_BACKEND_DIR:-$E2E/state}"
+venv="${E2E_VENV:-$ROOT/.venv}"
+
+q() { printf '%q' "$1"; }
+
+cat <<EOF
+export PATH=$(q "$bin"):$(q "$venv/bin"):\$PATH
+export PULUMI_HOME=$(q "$E2E/home")
+export PULUMI_BACKEND_URL=$(q "file://$backend")
+export PULUMI_CONFIG_PASSPHRASE=e2e-not-a-secret
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+export PULUMI_IGNORE_AMBIENT_PLUGINS=true
+export PULUMI_DISABLE_REGISTRY_RESOLVE=true
+export PULUMI_PYTHON_CMD=$(q "$venv/bin/python")
+EOF
