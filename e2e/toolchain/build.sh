@@ -121,21 +121,18 @@ else
 fi
 
 # ---- the python language host -------------------------------------------------
-LH_DIR="$HERE/langhost"
-mapfile -t LH_FILES < <(files_of "$LH_DIR")
-k=$(key langhost "$LANGHOST_SDK_VERSION" "$PULUMI_VERSION" "${LH_FILES[@]}")
+# The e2e tier's own host (cli/pulumi-language-python, see its header and
+# VERSIONS.md), in the CLI's module so it shares the CLI's build cache.
+k=$(key langhost "$PULUMI_VERSION" "${CLI_FILES[@]}")
 if fresh langhost "$k" "$BIN/pulumi-language-python" "$BIN/pulumi-language-python-exec" \
     "$BIN_OLD/pulumi-language-python" "$BIN_OLD/pulumi-language-python-exec"; then
     echo "e2e toolchain: pulumi-language-python up to date"
 else
     step langhost
-    (cd "$LH_DIR" && "${GOBUILD[@]}" \
-        -ldflags "-s -w -X $SDK_VERSION_VAR=v$LANGHOST_SDK_VERSION" \
-        -o "$BIN/pulumi-language-python" \
-        github.com/pulumi/pulumi/sdk/v3/python/cmd/pulumi-language-python) >>"$CURRENT_LOG" 2>&1
-    # The exec script that the host runs with python: the one that ships with
-    # the CLI's sdk version, which matches the Python SDK far better than the
-    # host's own (it passes --root_directory and falls back when unsupported).
+    (cd "$CLI_DIR" && "${GOBUILD[@]}" \
+        -ldflags "-s -w -X $SDK_VERSION_VAR=v$PULUMI_VERSION+e2e" \
+        -o "$BIN/pulumi-language-python" ./pulumi-language-python) >>"$CURRENT_LOG" 2>&1
+    # The exec script that the host runs with python ships in the sdk module.
     sdk_dir=$(cd "$CLI_DIR" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3)
     install -m 0755 "$sdk_dir/python/cmd/pulumi-language-python-exec" "$BIN/pulumi-language-python-exec"
     # The engine looks for a language host next to its own executable.

@@ -5,8 +5,9 @@
 # sets it in a shell. Nothing in it lets the CLI or a plugin reach the network:
 # no update check, no plugin download, no registry, no ambient plugins.
 #
-# Overrides: E2E_BACKEND_DIR (state directory, default .e2e/state),
-#            E2E_VENV (the virtualenv the host runs python from, default .venv).
+# Override: E2E_BACKEND_DIR (the file backend's directory, default .e2e/state).
+# Python comes from the `virtualenv` runtime option of Pulumi.yaml (or
+# PulumiPolicy.yaml), as with the real language host.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -18,12 +19,11 @@ if [ "${1:-}" = "--old" ]; then
     bin="$E2E/bin-old"
 fi
 backend="${E2E_BACKEND_DIR:-$E2E/state}"
-venv="${E2E_VENV:-$ROOT/.venv}"
 
 q() { printf '%q' "$1"; }
 
 cat <<EOF
-export PATH=$(q "$bin"):$(q "$venv/bin"):\$PATH
+export PATH=$(q "$bin"):\$PATH
 export PULUMI_HOME=$(q "$E2E/home")
 export PULUMI_BACKEND_URL=$(q "file://$backend")
 export PULUMI_CONFIG_PASSPHRASE=e2e-not-a-secret
@@ -31,5 +31,4 @@ export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_IGNORE_AMBIENT_PLUGINS=true
 export PULUMI_DISABLE_REGISTRY_RESOLVE=true
-export PULUMI_PYTHON_CMD=$(q "$venv/bin/python")
 EOF

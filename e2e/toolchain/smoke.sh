@@ -73,6 +73,43 @@ pass "up created a tls.PrivateKey (output: ${out:0:30}...)"
 pulumi preview --expect-no-changes --non-interactive
 pass "preview --expect-no-changes"
 
+# A policy pack, run by the CLI through the language host's RunPlugin: a
+# mandatory violation must stop the preview, and the message carries the
+# stack name, which reaches the pack only through the host's policy proxy.
+mkdir -p "$work/pack"
+cat >"$work/pack/PulumiPolicy.yaml" <<EOF
+description: e2e smoke pack
+runtime:
+  name: python
+  options:
+    virtualenv: $venv
+EOF
+cat >"$work/pack/__main__.py" <<'EOF'
+import pulumi
+from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy
+
+
+def no_ecdsa(args, report_violation):
+    if args.resource_type == "tls:index/privateKey:PrivateKey" and args.props.get("algorithm") == "ECDSA":
+        report_violation(f"smoke-violation stack={pulumi.get_stack()}")
+
+
+PolicyPack(
+    name="smoke",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    policies=[ResourceValidationPolicy(name="no-ecdsa", description="smoke", validate=no_ecdsa)],
+)
+EOF
+if policy_out="$(pulumi preview --non-interactive --policy-pack "$work/pack" 2>&1)"; then
+    echo "$policy_out"
+    fail "preview passed although the mandatory policy was violated"
+fi
+grep -q "smoke-violation stack=smoke" <<<"$policy_out" || {
+    echo "$policy_out"
+    fail "the policy pack's violation (with the stack name) is not in the preview output"
+}
+pass "a mandatory policy violation stopped the preview (the pack saw stack=smoke)"
+
 pulumi destroy --yes --non-interactive
 count="$(pulumi stack export | "$venv/bin/python" -c 'import json,sys; print(len(json.load(sys.stdin)["deployment"].get("resources") or []))')"
 [ "$count" = 0 ] || fail "after destroy the stack still holds $count resources"
