@@ -28,6 +28,13 @@ STAMPS="$E2E/stamps"
 WORK="$E2E/build"
 mkdir -p "$BIN" "$BIN_OLD" "$LOGS" "$STAMPS" "$WORK" "$E2E/home" "$E2E/state"
 
+# Two runs at once would write the same files: the second waits for the first.
+exec 9>"$E2E/build.lock"
+if ! flock -n 9; then
+    echo "e2e toolchain: another build.sh is running; waiting for it"
+    flock 9
+fi
+
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
 # The machine's own Go; every go.mod here asks for at most what it has.
 export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
