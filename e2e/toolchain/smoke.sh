@@ -48,6 +48,15 @@ echo "$plugins"
 grep -Eq "^tls +resource +$TLS_VERSION " <<<"$plugins" || fail "tls $TLS_VERSION is not in 'pulumi plugin ls'"
 pass "plugin tls $TLS_VERSION installed"
 
+sdk_tls="$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("pulumi-tls"))')"
+[ "$sdk_tls" = "$TLS_VERSION" ] ||
+    fail "the virtualenv has pulumi-tls $sdk_tls, which asks for plugin $sdk_tls; the plugin is $TLS_VERSION (pin: e2e/requirements-e2e.txt)"
+# The plugin answers GetSchema offline, and its schema is the one the Python SDK was generated from.
+pulumi package get-schema "tls@$TLS_VERSION" >"$work/tls-schema.json"
+"$venv/bin/python" "$HERE/schema_parity.py" pulumi_tls <"$work/tls-schema.json" ||
+    fail "the tls plugin's schema differs from the pulumi_tls package"
+pass "tls schema (from the plugin) matches pulumi-tls $sdk_tls"
+
 cd "$work/project"
 cat >Pulumi.yaml <<EOF
 name: e2e-smoke
