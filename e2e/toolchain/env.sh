@@ -22,11 +22,19 @@ backend="${E2E_BACKEND_DIR:-$E2E/state}"
 
 q() { printf '%q' "$1"; }
 
+# The file backend's passphrase lives in a 0600 file, so that nothing prints it.
+# It guards only throwaway e2e state; a fixed value keeps stacks readable across runs.
+passphrase="$E2E/passphrase"
+if [ ! -f "$passphrase" ]; then
+    mkdir -p "$E2E"
+    (umask 077 && echo "e2e-file-backend-only" >"$passphrase")
+fi
+
 cat <<EOF
 export PATH=$(q "$bin"):\$PATH
 export PULUMI_HOME=$(q "$E2E/home")
 export PULUMI_BACKEND_URL=$(q "file://$backend")
-export PULUMI_CONFIG_PASSPHRASE=e2e-not-a-secret
+export PULUMI_CONFIG_PASSPHRASE_FILE=$(q "$passphrase")
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_IGNORE_AMBIENT_PLUGINS=true
