@@ -194,6 +194,23 @@ PY
 
 build_provider tls "$TLS_VERSION"
 
+# azuread: no version builds from served modules, so a STAND-IN plugin of our
+# own (providers/azuread-standin, VERSIONS.md) under the name and version the
+# pulumi-azuread package asks for. Its only module beyond the CLI's is
+# go-pkcs12 (the PFX reader go-azure-sdk uses); go.sum pins it.
+AZUREAD_DIR="$HERE/providers/azuread-standin"
+mapfile -t AZUREAD_FILES < <(files_of "$AZUREAD_DIR")
+k=$(key provider-azuread "$AZUREAD_VERSION" "${AZUREAD_FILES[@]}")
+if fresh provider-azuread "$k" "$BIN/pulumi-resource-azuread"; then
+    echo "e2e toolchain: pulumi-resource-azuread $AZUREAD_VERSION (stand-in) up to date"
+else
+    step provider-azuread
+    (cd "$AZUREAD_DIR" && "${GOBUILD[@]}" -ldflags "-s -w -X main.Version=$AZUREAD_VERSION" \
+        -o "$BIN/pulumi-resource-azuread" .) >>"$CURRENT_LOG" 2>&1
+    stamp provider-azuread "$k"
+    done_step
+fi
+
 # ---- plugin install into PULUMI_HOME ----------------------------------------------
 # The plugin cache is what a user's machine has after `pulumi plugin install`.
 install_plugin() { # NAME VERSION
@@ -213,6 +230,7 @@ install_plugin() { # NAME VERSION
 }
 
 install_plugin tls "$TLS_VERSION"
+install_plugin azuread "$AZUREAD_VERSION"
 
 CURRENT_STEP=check
 "$BIN/pulumi" version >/dev/null
