@@ -8,7 +8,7 @@ bound what scripts can do. Directory roles and role groups add up (same article:
 can also combine both methods").
 
 The keys live under `exo-cba:exchangeRoleGroups` (flat or as an object, like
-certificate and keyVault); `components/settings.py` calls `read_exchange_role_groups`
+certificate and keyVault); `exocba/settings/load.py` calls `read_exchange_role_groups`
 with its reader, so every refusal is reported with the rest of the config. Pure: no Pulumi.
 """
 
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from components.clouds import Cloud
+from exocba.settings import spec
 
 # Built-in management roles of Exchange Online. Source: Microsoft Learn, "Permissions in
 # Exchange Online" (MicrosoftDocs/OfficeDocs-Exchange, Exchange/ExchangeOnline/
@@ -97,16 +98,8 @@ CENTRALLY_MANAGED_GROUPS = ("Security Administrator", "Security Reader")
 CENTRALLY_MANAGED_PREFIXES = ("ExchangeServiceAdmins_", "HelpdeskAdmins_", "TenantAdmins_")
 
 KEY = "exchangeRoleGroups"
-FIELDS = (
-    "existing",
-    "name",
-    "roles",
-    "scopeFilter",
-    "dropDirectoryRoles",
-    "allowOrganizationManagement",
-    "propagationSeconds",
-)
-DEFAULT_PROPAGATION_SECONDS = 600
+# Declared, with their types and defaults, in the key table.
+FIELDS = spec.fields(KEY)
 MAX_PROPAGATION_SECONDS = 7200
 # Exchange object names: kept to what New-RoleGroup and New-ManagementScope take without
 # quoting trouble in OPATH or PowerShell.
@@ -120,23 +113,19 @@ _OPERATOR = re.compile(
 
 
 class Reader(Protocol):
-    """What components/settings.py's reader offers (its `_Reader`)."""
+    """What exocba/settings/reader.py's reader offers; defaults come from the key table."""
 
     raw: object
 
     def fail(self, name: str, what: str, allowed: str) -> None: ...
 
-    def string(
-        self, name: str, default: str | None, empty_means_default: bool = False
-    ) -> str | None: ...
+    def string(self, name: str) -> str | None: ...
 
-    def integer(self, name: str, default: int, allowed: str) -> int: ...
+    def integer(self, name: str, allowed: str, fallback: int | None = None) -> int: ...
 
-    def boolean(self, name: str, default: bool) -> bool: ...
+    def boolean(self, name: str) -> bool: ...
 
-    def string_list(
-        self, name: str, default: tuple[str, ...], allowed: str
-    ) -> list[str] | None: ...
+    def string_list(self, name: str, allowed: str) -> list[str] | None: ...
 
 
 @dataclass(frozen=True)
@@ -221,7 +210,7 @@ def _name(reader: Reader, key: str, value: str) -> str | None:
 
 def _existing(reader: Reader, allow_org_management: bool) -> tuple[str, ...]:
     allowed = 'an array of role group names, each once, e.g. ["View-Only Organization Management"]'
-    entries = reader.string_list(_field("existing"), (), allowed) or []
+    entries = reader.string_list(_field("existing"), allowed) or []
     found: list[str] = []
     for entry in entries:
         name = _name(reader, "existing", entry)
@@ -259,7 +248,7 @@ def _roles(reader: Reader) -> tuple[str, ...]:
     allowed = "built-in Exchange Online management roles, each once: " + ", ".join(
         BUILT_IN_MANAGEMENT_ROLES
     )
-    entries = reader.string_list(_field("roles"), (), allowed) or []
+    entries = reader.string_list(_field("roles"), allowed) or []
     found: list[str] = []
     for entry in entries:
         role = ROLES_BY_FOLDED.get(entry.strip().casefold())
@@ -278,9 +267,9 @@ def _roles(reader: Reader) -> tuple[str, ...]:
 
 
 def _custom(reader: Reader, existing: tuple[str, ...]) -> CustomRoleGroup | None:
-    raw_name = reader.string(_field("name"), None, empty_means_default=True)
+    raw_name = reader.string(_field("name"))
     roles = _roles(reader)
-    scope_filter = reader.string(_field("scopeFilter"), None)
+    scope_filter = reader.string(_field("scopeFilter"))
     if raw_name is None:
         for key, given in (("roles", roles), ("scopeFilter", scope_filter is not None)):
             if given:
@@ -324,12 +313,10 @@ def read_exchange_role_groups(
     reader: Reader, cloud: Cloud, managed_identities: int
 ) -> ExchangeRoleGroups | None:
     """The validated keys, or None when the stack uses no Exchange role group."""
-    allow_org = reader.boolean(_field("allowOrganizationManagement"), False)
-    drop = reader.boolean(_field("dropDirectoryRoles"), False)
+    allow_org = reader.boolean(_field("allowOrganizationManagement"))
+    drop = reader.boolean(_field("dropDirectoryRoles"))
     seconds_allowed = f"a whole number of seconds from 0 to {MAX_PROPAGATION_SECONDS}"
-    seconds = reader.integer(
-        _field("propagationSeconds"), DEFAULT_PROPAGATION_SECONDS, seconds_allowed
-    )
+    seconds = reader.integer(_field("propagationSeconds"), seconds_allowed)
     if not 0 <= seconds <= MAX_PROPAGATION_SECONDS:
         reader.fail(_field("propagationSeconds"), f"{seconds} is out of range", seconds_allowed)
     existing = _existing(reader, allow_org)

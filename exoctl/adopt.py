@@ -511,7 +511,8 @@ def _secrets(tenant: Tenant, plan: Adoption) -> None:
 
 def check_config(plan: Adoption, project_dir: Path) -> None:
     """The written stack file must pass the program's own validation."""
-    from components.settings import ConfigError, load_settings
+    from exocba.settings.load import load_settings
+    from exocba.settings.reader import ConfigProblems
     from exoctl.stackfiles import as_raw_config
 
     raw = as_raw_config(project_dir, plan.config)
@@ -519,7 +520,7 @@ def check_config(plan: Adoption, project_dir: Path) -> None:
     provider = {k: v for k, v in raw.items() if k.startswith("azuread:")}
     try:
         load_settings(namespace, base_dir=project_dir, provider=provider)
-    except ConfigError as error:
+    except ConfigProblems as error:
         raise ExoctlError(f"adopt wrote config the program refuses: {error}", 1) from None
 
 

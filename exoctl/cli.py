@@ -386,6 +386,7 @@ def _expected_consents(cloud: Cloud, outputs: dict[str, Any]) -> set[tuple[str, 
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
+    from exocba.settings.load import ownership
     from exoctl import audit, automation, report
     from exoctl.stackfiles import load_stack_config
 
@@ -398,24 +399,16 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         raise ExoctlError(
             f"stack {args.stack!r} has no output {', '.join(missing)}; deploy it first"
         )
-    try:
-        owners = {o.lower() for o in json.loads(config.get("exo-cba:owners") or "[]")}
-    except (json.JSONDecodeError, AttributeError):
-        raise ExoctlError(f"Pulumi.{args.stack}.yaml: exo-cba:owners is not a list") from None
+    # The program's own rules for these keys (a refusal is a config error, every problem).
+    recorded = ownership(config)
     cloud = _stack_cloud(outputs, args.stack)
-    try:
-        adopted = {t.upper() for t in json.loads(config.get("exo-cba:adoptedCertificates") or "[]")}
-    except (json.JSONDecodeError, AttributeError):
-        raise ExoctlError(
-            f"Pulumi.{args.stack}.yaml: exo-cba:adoptedCertificates is not a list"
-        ) from None
     expected = audit.Expected(
         app_id=outputs["appId"],
         thumbprints={c["thumbprint"].upper() for c in outputs.get("certificates") or []},
         role_template_ids={r["templateId"].lower() for r in outputs.get("roles") or []},
-        owners=owners,
+        owners=set(recorded.owners),
         consents=_expected_consents(cloud, outputs),
-        adopted=adopted,
+        adopted=set(recorded.adopted_certificates),
         federated={(c["issuer"], c["subject"]) for c in outputs.get("federatedCredentials") or []},
         managed_identities={i["objectId"].lower() for i in outputs.get("managedIdentities") or []},
     )
@@ -805,7 +798,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _refused_or_internal(command: str | None, error: Exception, as_json: bool) -> int:
     """What the program refuses (config, EXO_CBA_NOW) arrives as ConfigError or a
-    pulumi.RunError: an error to fix. Anything else is a bug in exoctl."""
+    pulumi.RunError, or from exoctl's own use of the settings rules as ConfigProblems:
+    an error to fix. Anything else is a bug in exoctl."""
+    from exocba.settings.reader import ConfigProblems
+
+    if isinstance(error, ConfigProblems):
+        return _fail(command, list(error.problems), EXIT_USAGE, as_json, "config error")
     if "pulumi" in sys.modules:  # neither can have been raised without it
         from pulumi import RunError
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.conftest import PROJECT_ROOT
 
-PACKAGES = ("components", "exoctl")
+PACKAGES = ("components", "exocba", "exoctl")
 
 
 def _module_name(path: Path) -> str:
@@ -58,7 +58,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_the_graph_sees_the_project():
     graph = import_graph()
-    assert {"components.settings", "exoctl.cli", "exoctl.drift.classify"} <= set(graph)
+    assert {"components.settings", "exocba.settings.load", "exoctl.cli"} <= set(graph)
     assert "exoctl.drift.formats" in graph["exoctl.drift.classify"]
 
 

@@ -19,9 +19,9 @@ from cryptography import x509
 
 from components.certs import certificate_thumbprint
 from exoctl import cli, engine, graph
-from exoctl.errors import EXIT_OK, EXIT_USAGE
+from exoctl.errors import EXIT_OK, EXIT_USAGE, ExoctlError
 from exoctl.stackfiles import load_stack_config
-from tests.conftest import PROJECT_ROOT, EntraMocks, rsa_key, self_signed_pem
+from tests.conftest import PROJECT_ROOT, TENANT_ID, EntraMocks, rsa_key, self_signed_pem
 from tests.fakes import graph as g
 from tests.fakes.graph import TOKEN, Directory, FakeGraph
 from tests.fakes.import_file import ImportFileError, import_urns
@@ -127,7 +127,8 @@ def project(tmp_path: Path) -> Path:
     root.mkdir()
     for name in ("Pulumi.yaml", "__main__.py"):
         shutil.copy(PROJECT_ROOT / name, root / name)
-    shutil.copytree(PROJECT_ROOT / "components", root / "components")
+    for package in ("components", "exocba"):
+        shutil.copytree(PROJECT_ROOT / package, root / package)
     return root
 
 
@@ -495,3 +496,19 @@ def test_an_identitys_other_exchange_role_is_not_imported_as_manage_as_app(
         f"managed identity runbooks holds app role {full_access_as_app} on Office 365 Exchange "
         "Online: it is not imported; `exoctl audit` reports it"
     ) in document["unmanaged"]
+
+
+def test_config_adopt_would_write_is_checked_by_the_programs_rules() -> None:
+    """check_config reads the written stack file with load_settings: an owner that is no
+    object id stops adopt before anything is written, naming the key."""
+    from exoctl.adopt import Adoption, check_config
+
+    config = {"azuread:tenantId": TENANT_ID, "exo-cba:owners": ["alice"]}
+    with pytest.raises(ExoctlError) as caught:
+        check_config(Adoption("contoso", config, {}, []), PROJECT_ROOT)
+    assert str(caught.value) == (
+        "adopt wrote config the program refuses: exo-cba:owners: 'alice' is not an object id "
+        "(GUID); allowed: an array of object ids (GUIDs), each once"
+    )
+    config["exo-cba:owners"] = [OWNER]
+    check_config(Adoption("contoso", config, {}, []), PROJECT_ROOT)

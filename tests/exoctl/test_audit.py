@@ -541,3 +541,54 @@ def test_a_managed_identitys_declared_grants_are_expected_and_extras_found(
         ("extra_directory_role", "managedIdentity"),
     ]
     assert all(f["id"] == MI for f in report["findings"])
+
+
+# ------------------------------------------------------------------ the config audit reads
+
+
+def test_owners_and_adoptions_are_read_by_the_programs_rules(capsys, monkeypatch, tmp_path) -> None:
+    """exo-cba:owners and exo-cba:adoptedCertificates as load_settings reads them: an
+    upper-case owner id and a colon-separated thumbprint match what Graph reports."""
+    hand_made = "3C5D7E9F1A2B3C4D5E6F708192A3B4C5D6E7F809"
+    colons = ":".join(hand_made[i : i + 2] for i in range(0, 40, 2)).lower()
+    project = tmp_path / "spelt"
+    project.mkdir()
+    shutil.copy(PROJECT_ROOT / "Pulumi.yaml", project / "Pulumi.yaml")
+    (project / "Pulumi.contoso.yaml").write_text(
+        f"config:\n  azuread:tenantId: {TENANT_ID}\n  exo-cba:owners:\n    - {OWNER.upper()}\n"
+        f"  exo-cba:adoptedCertificates:\n    - '{colons}'\n"
+    )
+    use_outputs(monkeypatch, OUTPUTS)
+    directory = clean_directory()
+    directory.applications[APP_ID]["keyCredentials"].append(
+        g.key_credential(
+            b64_thumbprint(hand_made), "exo-handmade", endDateTime="2027-01-10T08:00:00Z"
+        )
+    )
+    code, report = run_audit_json(capsys, monkeypatch, project, directory)
+    assert (code, report["status"]) == (EXIT_OK, "clean")
+    assert [f["category"] for f in report["findings"]] == ["adopted_certificate"]
+
+
+def test_a_bad_owner_or_thumbprint_is_a_config_error_naming_each(
+    capsys, monkeypatch, tmp_path
+) -> None:
+    project = tmp_path / "bad"
+    project.mkdir()
+    shutil.copy(PROJECT_ROOT / "Pulumi.yaml", project / "Pulumi.yaml")
+    (project / "Pulumi.contoso.yaml").write_text(
+        f"config:\n  azuread:tenantId: {TENANT_ID}\n  exo-cba:owners:\n    - alice\n"
+        "  exo-cba:adoptedCertificates: nope\n"
+    )
+    use_outputs(monkeypatch, OUTPUTS)
+    code = cli.main(["--project-dir", str(project), "audit", "--stack", "contoso", "--json"])
+    captured = capsys.readouterr()
+    assert code == EXIT_USAGE
+    assert captured.err.splitlines() == [
+        "exoctl: config error: exo-cba:owners: 'alice' is not an object id (GUID); allowed: "
+        "an array of object ids (GUIDs), each once",
+        "exoctl: config error: exo-cba:adoptedCertificates: 'nope' is not a JSON array of "
+        "strings; allowed: an array of certificate thumbprints (40 hex digits, SHA-1), each once",
+    ]
+    failure = json.loads(captured.out)
+    assert len(failure["errors"]) == 2 and failure["errors"][0].startswith("exo-cba:owners: ")
