@@ -4,14 +4,6 @@ from pathlib import Path
 
 import pulumi
 
-from components.certs import stack_common_name
-from components.connect import (
-    CONNECT_OUTPUTS,
-    connect_from_key_vault,
-    connect_lines,
-    connect_managed_identity,
-    github_workflow_steps,
-)
 from components.credentials import CertificateCredentials, CertificateCredentialsArgs
 from components.exchange_app import ExchangeOnlineApp, ExchangeOnlineAppArgs
 from components.exchange_role_groups import (
@@ -40,6 +32,14 @@ from components.settings import (
 )
 from components.stack_state import previous_ledger, require_engine
 from components.tenant import initial_domain, managed_identities, tenant_id
+from exocba.certs import stack_common_name
+from exocba.connect import (
+    CONNECT_OUTPUTS,
+    connect_from_key_vault,
+    connect_lines,
+    connect_managed_identity,
+    github_workflow_steps,
+)
 
 require_engine()
 now = current_time()

@@ -13,7 +13,7 @@ import pulumi
 import pulumi_azuread as azuread
 import pulumi_tls as tls
 
-from components.certs import thumbprint
+from exocba.certs import thumbprint
 
 # New-SelfSignedCertificate's defaults (KeyUsage DigitalSignature, KeyEncipherment)
 # plus the client-auth EKU; signing the client assertion needs digital_signature.

@@ -16,7 +16,7 @@ import pulumi
 import pulumi_azuread as azuread
 
 from components.grants import consent, directory_roles
-from components.wellknown import (
+from exocba.wellknown import (
     EXCHANGE_MANAGE_AS_APP_ROLE_ID,
     EXCHANGE_ONLINE_APP_ID,
     SIGN_IN_AUDIENCE_SINGLE_TENANT,
@@ -34,7 +34,7 @@ class ExchangeOnlineAppArgs:
     protect: bool = False
     extra_permission: tuple[str, str] | None = None
     """(resource app id, app role id) consented next to Exchange.ManageAsApp: the
-    Security & Compliance permission GCC High and DoD need (components/clouds.py)."""
+    Security & Compliance permission GCC High and DoD need (exocba/clouds.py)."""
 
 
 def _role_access(

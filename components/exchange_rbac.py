@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from components.clouds import Cloud
+from exocba.clouds import Cloud
 
 # Built-in management roles of Exchange Online. Source: Microsoft Learn, "Permissions in
 # Exchange Online" (MicrosoftDocs/OfficeDocs-Exchange, Exchange/ExchangeOnline/

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import pulumi
 
-from components.clouds import Cloud
 from components.exchange_rbac import ExchangeRoleGroups as RoleGroupsConfig
 from components.exchange_rbac_provider import (
     ExchangeServicePrincipal,
@@ -21,6 +20,7 @@ from components.exchange_rbac_provider import (
     RoleGroup,
     RoleGroupMember,
 )
+from exocba.clouds import Cloud
 
 DESCRIPTION = "Managed by Pulumi (exo-cba): the app's Exchange rights. Change it through the stack."
 

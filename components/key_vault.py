@@ -4,7 +4,7 @@
 For hosts that cannot use a managed identity for Exchange (Arc-enabled and
 on-premises servers, clusters, other clouds) but can read Key Vault with their own
 Azure identity. Each rotation writes a new version of the same secret; the host
-snippet (components/connect.py, connect_from_key_vault) picks among the versions
+snippet (exocba/connect.py, connect_from_key_vault) picks among the versions
 exactly as the store and folder lines pick among certificates.
 
 The value is base64 of the certificate PEM followed by the private key PEM: the
@@ -32,9 +32,9 @@ from typing import TYPE_CHECKING
 
 import pulumi
 
-from components.clouds import Cloud
 from components.settings import KeyVault
-from components.wellknown import KEY_VAULT_SECRETS_USER_ROLE_ID
+from exocba.clouds import Cloud
+from exocba.wellknown import KEY_VAULT_SECRETS_USER_ROLE_ID
 
 if TYPE_CHECKING:
     import pulumi_azure

@@ -17,7 +17,7 @@ import pulumi
 import pulumi_azuread as azuread
 
 from components.grants import consent, directory_roles
-from components.wellknown import (
+from exocba.wellknown import (
     EXCHANGE_MANAGE_AS_APP_ROLE_ID,
     EXCHANGE_ONLINE_APP_ID,
     DirectoryRole,

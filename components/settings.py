@@ -22,8 +22,9 @@ import pulumi
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from components import exchange_rbac
-from components.certs import load_pem_certificate, thumbprint
-from components.clouds import (
+from components.rotation import OVERLAP_FACTOR
+from exocba.certs import load_pem_certificate, thumbprint
+from exocba.clouds import (
     CLOUDS,
     ENVIRONMENT_KEY,
     ENVIRONMENT_VARIABLE,
@@ -32,9 +33,8 @@ from components.clouds import (
     environment_values,
     resolve_environment,
 )
-from components.config_keys import did_you_mean, foreign_key_problems
-from components.rotation import OVERLAP_FACTOR
-from components.wellknown import (
+from exocba.config_keys import did_you_mean, foreign_key_problems
+from exocba.wellknown import (
     AUDIENCES_PER_FEDERATED_CREDENTIAL,
     EXCHANGE_APP_ONLY_ROLES,
     GITHUB_ACTIONS_ISSUER,

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_azuread as azuread
 
-from components.certs import rfc3339
 from components.settings import PublicCertificate
+from exocba.certs import rfc3339
 
 
 @dataclass

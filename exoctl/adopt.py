@@ -25,8 +25,8 @@ from urllib.parse import quote
 
 import yaml
 
-from components.clouds import PUBLIC, Cloud
-from components.wellknown import (
+from exocba.clouds import PUBLIC, Cloud
+from exocba.wellknown import (
     EXCHANGE_MANAGE_AS_APP_ROLE_ID,
     EXCHANGE_ONLINE_APP_ID,
     GLOBAL_ADMINISTRATOR_TEMPLATE_ID,

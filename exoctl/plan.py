@@ -16,7 +16,7 @@ import pulumi
 
 from components.rotation import Ledger, generation_name
 from components.stack_state import LEDGER_OUTPUT
-from components.wellknown import MANAGED_IDENTITY_TYPE
+from exocba.wellknown import MANAGED_IDENTITY_TYPE
 from exoctl import engine
 from exoctl.errors import ExoctlError
 from exoctl.stackfiles import load_stack_config
@@ -234,7 +234,7 @@ def summary_line(changes: dict[str, list[dict[str, Any]]]) -> str:
 
 
 def render_text(plan: dict[str, Any]) -> str:
-    from components.clouds import CLOUDS_BY_NAME
+    from exocba.clouds import CLOUDS_BY_NAME
 
     lines = [
         f"Plan for stack {plan['stack']} (offline; {engine.COMPUTED} = known only after "

@@ -32,7 +32,7 @@ if _REPOSITORY not in sys.path:
     sys.path.append(_REPOSITORY)
 
 from components.exchange_rbac import ORGANIZATION_MANAGEMENT  # noqa: E402
-from components.wellknown import (  # noqa: E402
+from exocba.wellknown import (  # noqa: E402
     EXCHANGE_APP_ONLY_ROLES,
     EXCHANGE_FULL_ACCESS_AS_APP_ROLE_ID,
     EXCHANGE_MANAGE_AS_APP_ROLE_ID,

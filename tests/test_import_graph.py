@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.conftest import PROJECT_ROOT
 
-PACKAGES = ("components", "exoctl")
+PACKAGES = ("components", "exocba", "exoctl")
 
 
 def _module_name(path: Path) -> str:
@@ -58,7 +58,9 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_the_graph_sees_the_project():
     graph = import_graph()
-    assert {"components.settings", "exoctl.cli", "exoctl.drift.classify"} <= set(graph)
+    assert {"components.settings", "exocba.clouds", "exoctl.cli", "exoctl.drift.classify"} <= set(
+        graph
+    )
     assert "exoctl.drift.formats" in graph["exoctl.drift.classify"]
 
 
@@ -69,3 +71,27 @@ def test_the_cycle_finder_finds_a_circle():
 
 def test_no_import_circles():
     assert cycles(import_graph()) == []
+
+
+def _imported_roots(path: Path) -> set[str]:
+    roots: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            roots |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def test_the_domain_imports_no_pulumi_and_nothing_above_it():
+    """exocba is what the policy pack and exoctl share: it imports neither Pulumi (nor
+    its providers) nor the components and exoctl packages built on it."""
+    files = sorted((PROJECT_ROOT / "exocba").rglob("*.py"))
+    assert len(files) > 1
+    offending = {
+        str(f.relative_to(PROJECT_ROOT)): sorted(
+            r for r in _imported_roots(f) if r.startswith("pulumi") or r in {"components", "exoctl"}
+        )
+        for f in files
+    }
+    assert {f: roots for f, roots in offending.items() if roots} == {}

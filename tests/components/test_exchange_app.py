@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from components.wellknown import (
+from exocba.wellknown import (
     EXCHANGE_MANAGE_AS_APP_ROLE_ID,
     EXCHANGE_ONLINE_APP_ID,
 )

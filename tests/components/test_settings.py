@@ -10,7 +10,7 @@ import yaml
 
 from components import settings as settings_module
 from components.settings import ConfigError, load_settings
-from components.wellknown import EXCHANGE_APP_ONLY_ROLES
+from exocba.wellknown import EXCHANGE_APP_ONLY_ROLES
 from tests.conftest import PROJECT_ROOT, TENANT_CONFIG
 
 

@@ -17,7 +17,7 @@ import pytest
 from azure.core.credentials import AccessToken
 from cryptography import x509
 
-from components.certs import certificate_thumbprint
+from exocba.certs import certificate_thumbprint
 from exoctl import cli, engine, graph
 from exoctl.errors import EXIT_OK, EXIT_USAGE
 from exoctl.stackfiles import load_stack_config
@@ -127,7 +127,8 @@ def project(tmp_path: Path) -> Path:
     root.mkdir()
     for name in ("Pulumi.yaml", "__main__.py"):
         shutil.copy(PROJECT_ROOT / name, root / name)
-    shutil.copytree(PROJECT_ROOT / "components", root / "components")
+    for package in ("components", "exocba"):
+        shutil.copytree(PROJECT_ROOT / package, root / package)
     return root
 
 
