@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pulumi
 
+from components.clock import current_time
 from components.credentials import CertificateCredentials, CertificateCredentialsArgs
 from components.exchange_app import ExchangeOnlineApp, ExchangeOnlineAppArgs
 from components.exchange_role_groups import (
@@ -23,7 +24,6 @@ from components.managed_identity import (
     ManagedIdentityAccessArgs,
     identity_resource_name,
 )
-from components.rotation import current_time, plan_generations
 from components.settings import (
     active_public_certificate,
     load_settings,
@@ -40,6 +40,7 @@ from exocba.connect import (
     connect_managed_identity,
     github_workflow_steps,
 )
+from exocba.rotation import plan_generations
 
 require_engine()
 now = current_time()

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import pulumi
 
 from components.app_certificate import AppCertificate, AppCertificateArgs
-from components.rotation import Ledger, generation_name
 from components.settings import PublicCertificate
 from components.uploaded_certificate import UploadedCertificate, UploadedCertificateArgs
 from exocba.certs import common_name, rfc3339
+from exocba.rotation import Ledger, generation_name
 
 
 @dataclass

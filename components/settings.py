@@ -22,7 +22,6 @@ import pulumi
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from components import exchange_rbac
-from components.rotation import OVERLAP_FACTOR
 from exocba.certs import load_pem_certificate, thumbprint
 from exocba.clouds import (
     CLOUDS,
@@ -34,6 +33,7 @@ from exocba.clouds import (
     resolve_environment,
 )
 from exocba.config_keys import did_you_mean, foreign_key_problems
+from exocba.rotation import OVERLAP_FACTOR
 from exocba.wellknown import (
     AUDIENCES_PER_FEDERATED_CREDENTIAL,
     EXCHANGE_APP_ONLY_ROLES,

@@ -348,7 +348,7 @@ def plan_adoption(
     identities: list[Identity] | None = None,
 ) -> Adoption:
     from components.exchange_app import NOTES
-    from components.rotation import first_generation, generation_name
+    from exocba.rotation import first_generation, generation_name
 
     plan = Adoption(stack=stack, config={}, import_file={}, commands=[])
     roles = _carried_roles(tenant, plan)

@@ -139,7 +139,7 @@ def _cmd_drift(args: argparse.Namespace) -> int:
         recording = drift.load_recording(args.source, args.kind)
         results = drift.results_from_recording(recording, args.stack)
     else:
-        from components.rotation import current_time
+        from components.clock import current_time
 
         if args.all:
             stacks = stack_names(args.project_dir)
@@ -460,7 +460,7 @@ _STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 
 
 def _cmd_adopt(args: argparse.Namespace) -> int:
-    from components.rotation import current_time
+    from components.clock import current_time
     from exoctl import adopt, graph
 
     if not _STACK_NAME.fullmatch(args.stack):

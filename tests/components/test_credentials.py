@@ -10,9 +10,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from pulumi import RunError
 
-from components.rotation import window_start
 from components.settings import ConfigError
 from exocba.certs import thumbprint
+from exocba.rotation import window_start
 from exoctl.engine import reveal
 from tests.conftest import MOCK_CLOCK, EntraMocks, rsa_key_pem, run_stack, self_signed_pem
 
