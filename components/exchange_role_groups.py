@@ -20,6 +20,7 @@ from components.exchange_rbac_provider import (
     RoleGroup,
     RoleGroupMember,
 )
+from exocba import naming
 from exocba.clouds import Cloud
 
 DESCRIPTION = "Managed by Pulumi (exo-cba): the app's Exchange rights. Change it through the stack."
@@ -49,7 +50,7 @@ class ExchangeRoleGroups(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ExchangeRoleGroupsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("exo:index:ExchangeRoleGroups", name, None, opts)
+        super().__init__(naming.EXCHANGE_ROLE_GROUPS, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         config = args.config
         common = {"tenantId": args.tenant_id, "exchangeUrl": args.cloud.exchange_url}

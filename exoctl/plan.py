@@ -15,13 +15,14 @@ from typing import Any
 import pulumi
 
 from components.stack_state import LEDGER_OUTPUT
+from exocba import naming
 from exocba.rotation import Ledger, generation_name
 from exocba.wellknown import MANAGED_IDENTITY_TYPE
 from exoctl import engine
 from exoctl.errors import ExoctlError
 from exoctl.stackfiles import load_stack_config
 
-CREDENTIALS_TYPE = "exo:index:CertificateCredentials"
+CREDENTIALS_TYPE = naming.CERTIFICATE_CREDENTIALS
 
 
 class PlanMocks(pulumi.runtime.Mocks):

@@ -11,14 +11,15 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from pulumi import RunError
 
 from components.settings import ConfigError
+from exocba import naming
 from exocba.certs import thumbprint
 from exocba.rotation import window_start
 from exoctl.engine import reveal
 from tests.conftest import MOCK_CLOCK, EntraMocks, rsa_key_pem, run_stack, self_signed_pem
 
 CREDENTIAL = "azuread:index/applicationCertificate:ApplicationCertificate"
-GENERATION = "exo:index:AppCertificate"
-UPLOADED = "exo:index:UploadedCertificate"
+GENERATION = naming.APP_CERTIFICATE
+UPLOADED = naming.UPLOADED_CERTIFICATE
 R = 90
 THIS_WINDOW = window_start(MOCK_CLOCK, R)
 
