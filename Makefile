@@ -11,7 +11,7 @@ STACK ?= dev
 # pulumi-azure (~160 MB) only for a stack that uses the Key Vault hand-off.
 STACK_USES_KEY_VAULT := $(shell grep -qs 'exo-cba:keyVault' Pulumi.$(STACK).yaml && echo yes)
 
-.PHONY: plan test lint bench e2e e2e-toolchain
+.PHONY: plan test lint bench e2e e2e-toolchain policy-facts
 
 # The interpreter is checked before anything is created or installed: one line
 # naming the version needed (exoctl/preflight.py, standard library only).
@@ -59,3 +59,7 @@ e2e: $(DEV) e2e-toolchain
 # Not part of `make test`: how fast `exoctl drift --all` checks 64 stacks (docs/exoctl.md, "Drift").
 bench: $(DEV)
 	$(VENV)/bin/python -m benchmarks.drift_fleet
+
+# The policy pack's copy of the ids (policy/exo_facts.py), after changing exocba/wellknown.py.
+policy-facts: $(RUNTIME)
+	$(VENV)/bin/python policy/_generate.py

@@ -4,14 +4,7 @@ from pathlib import Path
 
 import pulumi
 
-from components.certs import stack_common_name
-from components.connect import (
-    CONNECT_OUTPUTS,
-    connect_from_key_vault,
-    connect_lines,
-    connect_managed_identity,
-    github_workflow_steps,
-)
+from components.clock import current_time
 from components.credentials import CertificateCredentials, CertificateCredentialsArgs
 from components.exchange_app import ExchangeOnlineApp, ExchangeOnlineAppArgs
 from components.exchange_role_groups import (
@@ -23,15 +16,12 @@ from components.federation import FederatedCredentials, FederatedCredentialsArgs
 from components.key_vault import (
     KeyVaultHandOff,
     KeyVaultHandOffArgs,
-    certificate_name,
-    secret_name,
 )
 from components.managed_identity import (
     ManagedIdentityAccess,
     ManagedIdentityAccessArgs,
     identity_resource_name,
 )
-from components.rotation import current_time, plan_generations
 from components.settings import (
     active_public_certificate,
     load_settings,
@@ -40,6 +30,16 @@ from components.settings import (
 )
 from components.stack_state import previous_ledger, require_engine
 from components.tenant import initial_domain, managed_identities, tenant_id
+from exocba import naming
+from exocba.certs import stack_common_name
+from exocba.connect import (
+    CONNECT_OUTPUTS,
+    connect_from_key_vault,
+    connect_lines,
+    connect_managed_identity,
+    github_workflow_steps,
+)
+from exocba.rotation import plan_generations
 
 require_engine()
 now = current_time()
@@ -73,7 +73,7 @@ if not settings.bring_your_own:
 organization = settings.organization or initial_domain()
 
 app = ExchangeOnlineApp(
-    "exo",
+    naming.APP_NAME,
     ExchangeOnlineAppArgs(
         display_name=settings.display_name,
         roles=settings.roles,
@@ -86,7 +86,7 @@ app = ExchangeOnlineApp(
 )
 if settings.exchange_role_groups is not None:
     ExchangeRoleGroups(
-        "exo-rbac",
+        naming.ROLE_GROUPS_NAME,
         ExchangeRoleGroupsArgs(
             config=settings.exchange_role_groups,
             cloud=settings.cloud,
@@ -103,13 +103,13 @@ for identity in identities:
     )
 if settings.federated_credentials:
     FederatedCredentials(
-        "exo-federation",
+        naming.FEDERATION_NAME,
         FederatedCredentialsArgs(
             application_id=app.application.id, credentials=settings.federated_credentials
         ),
     )
 credentials = CertificateCredentials(
-    "exo-cert",
+    naming.CREDENTIALS_NAME,
     CertificateCredentialsArgs(
         application_id=app.application.id,
         subject=settings.subject,
@@ -127,12 +127,12 @@ credentials = CertificateCredentials(
 hand_off = None
 if settings.key_vault is not None and credentials.private_key_pem is not None:
     hand_off = KeyVaultHandOff(
-        "exo-keyvault",
+        naming.KEY_VAULT_NAME,
         KeyVaultHandOffArgs(
             vault=settings.key_vault,
             cloud=settings.cloud,
             stack=pulumi.get_stack(),
-            secret_name=secret_name(pulumi.get_stack()),
+            secret_name=naming.secret_name(pulumi.get_stack()),
             cert_pem=credentials.cert_pem,
             private_key_pem=credentials.private_key_pem,
             thumbprint=credentials.thumbprint,
@@ -141,7 +141,7 @@ if settings.key_vault is not None and credentials.private_key_pem is not None:
             tenant_id=settings.tenant_id,
             private_key_pem_pkcs8=credentials.private_key_pem_pkcs8,
             key_size=settings.key_size,
-            certificate_name=certificate_name(pulumi.get_stack()),
+            certificate_name=naming.certificate_name(pulumi.get_stack()),
         ),
     )
 

@@ -18,18 +18,17 @@ import contextlib
 import io
 import math
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from exoctl import automation, cli
+from tests.fakes import events as ev
+from tests.fakes.pulumi_cli import FakePulumiCommand, stack_replies
 
-from exoctl import automation, cli  # noqa: E402
-from tests.fakes import events as ev  # noqa: E402
-from tests.fakes.pulumi_cli import FakePulumiCommand, stack_replies  # noqa: E402
+# Run from the project root with `python -m benchmarks.drift_fleet`, which puts the root
+# on the path.
+ROOT = Path(__file__).resolve().parent.parent
 
 GENERATIONS = ["20260308", "20260606", "20260904"]
 OUTPUTS = {"appId": "x", "certificateNotAfter": "2027-09-01T00:00:00Z", "privateKeyPem": "k"}

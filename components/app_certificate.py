@@ -13,7 +13,8 @@ import pulumi
 import pulumi_azuread as azuread
 import pulumi_tls as tls
 
-from components.certs import thumbprint
+from exocba import naming
+from exocba.certs import thumbprint
 
 # New-SelfSignedCertificate's defaults (KeyUsage DigitalSignature, KeyEncipherment)
 # plus the client-auth EKU; signing the client assertion needs digital_signature.
@@ -51,7 +52,7 @@ class AppCertificate(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: AppCertificateArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("exo:index:AppCertificate", name, None, opts)
+        super().__init__(naming.APP_CERTIFICATE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
         self.private_key = tls.PrivateKey(

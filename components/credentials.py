@@ -15,10 +15,11 @@ from dataclasses import dataclass
 import pulumi
 
 from components.app_certificate import AppCertificate, AppCertificateArgs
-from components.certs import common_name, rfc3339
-from components.rotation import Ledger, generation_name
 from components.settings import PublicCertificate
 from components.uploaded_certificate import UploadedCertificate, UploadedCertificateArgs
+from exocba import naming
+from exocba.certs import common_name, rfc3339
+from exocba.rotation import Ledger, generation_name
 
 
 @dataclass
@@ -56,7 +57,7 @@ class CertificateCredentials(pulumi.ComponentResource):
         args: CertificateCredentialsArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("exo:index:CertificateCredentials", name, None, opts)
+        super().__init__(naming.CERTIFICATE_CREDENTIALS, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         if args.public_certificates:
             self._uploaded(name, args, child)

@@ -16,7 +16,8 @@ import pulumi
 import pulumi_azuread as azuread
 
 from components.grants import consent, directory_roles
-from components.wellknown import (
+from exocba import naming
+from exocba.wellknown import (
     EXCHANGE_MANAGE_AS_APP_ROLE_ID,
     EXCHANGE_ONLINE_APP_ID,
     SIGN_IN_AUDIENCE_SINGLE_TENANT,
@@ -34,7 +35,7 @@ class ExchangeOnlineAppArgs:
     protect: bool = False
     extra_permission: tuple[str, str] | None = None
     """(resource app id, app role id) consented next to Exchange.ManageAsApp: the
-    Security & Compliance permission GCC High and DoD need (components/clouds.py)."""
+    Security & Compliance permission GCC High and DoD need (exocba/clouds.py)."""
 
 
 def _role_access(
@@ -62,7 +63,7 @@ class ExchangeOnlineApp(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ExchangeOnlineAppArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("exo:index:ExchangeOnlineApp", name, None, opts)
+        super().__init__(naming.EXCHANGE_ONLINE_APP, name, None, opts)
         owners = list(args.owners) or None
         # protect makes `pulumi destroy` stop at the two objects scripts depend on.
         guarded = pulumi.ResourceOptions(parent=self, protect=args.protect)

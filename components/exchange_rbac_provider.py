@@ -2,7 +2,7 @@
 
 The engine serializes each provider instance into state (`__provider`); dill stores these
 classes by reference, so the instance is a few bytes and holds nothing: no token, no
-session, no config. The work happens in components/exchange_objects.py, imported inside
+session, no config. The work happens in exocba/exchange_objects.py, imported inside
 each method because the provider process loads this module for every resource.
 
 `pulumi import` cannot serve these resources: the Python dynamic provider's Read finds
@@ -40,7 +40,7 @@ class _ExchangeProvider(ResourceProvider):
         return CheckResult(news, [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        from components import exchange_objects
+        from exocba import exchange_objects
 
         changed, replaces = exchange_objects.diff(self.kind, _plain(olds), _plain(news))
         return DiffResult(
@@ -48,24 +48,24 @@ class _ExchangeProvider(ResourceProvider):
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        from components import exchange_objects
+        from exocba import exchange_objects
 
         id_, outs = exchange_objects.create(self.kind, _plain(props))
         return CreateResult(id_, outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        from components import exchange_objects
+        from exocba import exchange_objects
 
         found, outs = exchange_objects.read(self.kind, id_, _plain(props))
         return ReadResult(found, outs)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        from components import exchange_objects
+        from exocba import exchange_objects
 
         return UpdateResult(exchange_objects.update(self.kind, _plain(olds), _plain(news)))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        from components import exchange_objects
+        from exocba import exchange_objects
 
         exchange_objects.delete(self.kind, _plain(props))
 

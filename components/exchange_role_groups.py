@@ -13,14 +13,15 @@ from dataclasses import dataclass
 
 import pulumi
 
-from components.clouds import Cloud
-from components.exchange_rbac import ExchangeRoleGroups as RoleGroupsConfig
 from components.exchange_rbac_provider import (
     ExchangeServicePrincipal,
     ManagementScope,
     RoleGroup,
     RoleGroupMember,
 )
+from exocba import naming
+from exocba.clouds import Cloud
+from exocba.exchange_rbac import ExchangeRoleGroups as RoleGroupsConfig
 
 DESCRIPTION = "Managed by Pulumi (exo-cba): the app's Exchange rights. Change it through the stack."
 
@@ -49,7 +50,7 @@ class ExchangeRoleGroups(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ExchangeRoleGroupsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("exo:index:ExchangeRoleGroups", name, None, opts)
+        super().__init__(naming.EXCHANGE_ROLE_GROUPS, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         config = args.config
         common = {"tenantId": args.tenant_id, "exchangeUrl": args.cloud.exchange_url}

@@ -15,6 +15,7 @@ import pulumi
 import pulumi_azuread as azuread
 
 from components.settings import FederatedCredential
+from exocba import naming
 
 DESCRIPTION = "Managed by Pulumi (exo-cba): a pipeline's Exchange Online access."
 
@@ -35,7 +36,7 @@ class FederatedCredentials(pulumi.ComponentResource):
         args: FederatedCredentialsArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("exo:index:FederatedCredentials", name, None, opts)
+        super().__init__(naming.FEDERATED_CREDENTIALS, name, None, opts)
         self.credentials = {
             credential.name: azuread.ApplicationFederatedIdentityCredential(
                 f"{name}-{credential.name}",

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_azuread as azuread
 
-from components.wellknown import DirectoryRole
+from exocba.wellknown import DirectoryRole
 
 # Directory role assignments at tenant scope; the provider stores "/" too, so
 # declaring it keeps refresh quiet.

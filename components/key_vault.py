@@ -4,7 +4,7 @@
 For hosts that cannot use a managed identity for Exchange (Arc-enabled and
 on-premises servers, clusters, other clouds) but can read Key Vault with their own
 Azure identity. Each rotation writes a new version of the same secret; the host
-snippet (components/connect.py, connect_from_key_vault) picks among the versions
+snippet (exocba/connect.py, connect_from_key_vault) picks among the versions
 exactly as the store and folder lines pick among certificates.
 
 The value is base64 of the certificate PEM followed by the private key PEM: the
@@ -25,16 +25,16 @@ Only built when `exo-cba:keyVault.id` is set; pulumi-azure is imported then
 from __future__ import annotations
 
 import base64
-import re
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pulumi
 
-from components.clouds import Cloud
 from components.settings import KeyVault
-from components.wellknown import KEY_VAULT_SECRETS_USER_ROLE_ID
+from exocba import naming
+from exocba.clouds import Cloud
+from exocba.wellknown import KEY_VAULT_SECRETS_USER_ROLE_ID
 
 if TYPE_CHECKING:
     import pulumi_azure
@@ -57,17 +57,6 @@ TAG_ENCODING = "exo-cba-encoding"
 # Role assignment names must be GUIDs; deriving them from what they grant keeps the
 # program deterministic and makes a repeated assignment the same assignment.
 _ASSIGNMENT_NAMESPACE = uuid.UUID("9b0a5c1e-6a43-4a8f-8f3c-4f1a3e6d2b70")
-
-
-def secret_name(stack: str) -> str:
-    """`exo-cba-<stack>`: secret names allow letters, digits and dashes (1-127)."""
-    return re.sub(r"[^0-9A-Za-z-]", "-", f"exo-cba-{stack}")[:127]
-
-
-def certificate_name(stack: str) -> str:
-    """`exo-cba-<stack>-cert`: Key Vault keeps a secret of the certificate's own name beside
-    it, so the name must differ from the hand-off secret's."""
-    return secret_name(stack)[:122] + "-cert"
 
 
 def certificate_contents(cert_pem: str, private_key_pem_pkcs8: str) -> str:
@@ -129,7 +118,7 @@ class KeyVaultHandOff(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: KeyVaultHandOffArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("exo:index:KeyVaultHandOff", name, None, opts)
+        super().__init__(naming.KEY_VAULT_HAND_OFF, name, None, opts)
         self.vault = args.vault
         self.secret_name = args.secret_name
         # Imported here, not at the top: a ~160 MB package only this feature needs;

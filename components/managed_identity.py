@@ -17,7 +17,8 @@ import pulumi
 import pulumi_azuread as azuread
 
 from components.grants import consent, directory_roles
-from components.wellknown import (
+from exocba import naming
+from exocba.wellknown import (
     EXCHANGE_MANAGE_AS_APP_ROLE_ID,
     EXCHANGE_ONLINE_APP_ID,
     DirectoryRole,
@@ -45,7 +46,7 @@ class ManagedIdentityAccess(pulumi.ComponentResource):
         args: ManagedIdentityAccessArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("exo:index:ManagedIdentityAccess", name, None, opts)
+        super().__init__(naming.MANAGED_IDENTITY_ACCESS, name, None, opts)
         self.exchange_consent = consent(
             f"{name}-exchange-consent",
             self,

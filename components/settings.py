@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pulumi
 
-from components.clouds import ENVIRONMENT_VARIABLE
-from components.rotation import OVERLAP_FACTOR
+from exocba.clouds import ENVIRONMENT_VARIABLE
+from exocba.rotation import OVERLAP_FACTOR
 from exocba.settings import load
 from exocba.settings.certificate import MAX_VALIDITY_DAYS
 from exocba.settings.model import (

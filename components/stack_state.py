@@ -18,7 +18,7 @@ from typing import Any
 
 import pulumi
 
-from components.rotation import Ledger
+from exocba.rotation import Ledger
 
 READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs"
 LEDGER_OUTPUT = "rotationLedger"

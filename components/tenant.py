@@ -9,7 +9,7 @@ import pulumi
 import pulumi_azuread as azuread
 
 from components.settings import ManagedIdentity
-from components.wellknown import MANAGED_IDENTITY_TYPE
+from exocba.wellknown import MANAGED_IDENTITY_TYPE
 
 
 def tenant_id() -> pulumi.Output[str]:

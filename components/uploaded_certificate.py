@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_azuread as azuread
 
-from components.certs import rfc3339
 from components.settings import PublicCertificate
+from exocba import naming
+from exocba.certs import rfc3339
 
 
 @dataclass
@@ -28,7 +29,7 @@ class UploadedCertificate(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: UploadedCertificateArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("exo:index:UploadedCertificate", name, None, opts)
+        super().__init__(naming.UPLOADED_CERTIFICATE, name, None, opts)
         certificate = args.certificate
         self.credential = azuread.ApplicationCertificate(
             f"{name}-credential",

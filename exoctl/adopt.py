@@ -25,8 +25,9 @@ from urllib.parse import quote
 
 import yaml
 
-from components.clouds import PUBLIC, Cloud
-from components.wellknown import (
+from exocba import naming
+from exocba.clouds import PUBLIC, Cloud
+from exocba.wellknown import (
     EXCHANGE_MANAGE_AS_APP_ROLE_ID,
     EXCHANGE_ONLINE_APP_ID,
     GLOBAL_ADMINISTRATOR_TEMPLATE_ID,
@@ -40,8 +41,8 @@ from exoctl.graph import Graph, GraphError
 
 # What the program registers (components/exchange_app.py); the test compares the
 # URNs this file implies with the ones the program registers on the mock engine.
-COMPONENT_TYPE = "exo:index:ExchangeOnlineApp"
-COMPONENT_NAME = "exo"
+COMPONENT_TYPE = naming.EXCHANGE_ONLINE_APP
+COMPONENT_NAME = naming.APP_NAME
 APPLICATION = "azuread:index/application:Application"
 SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal"
 APP_ROLE_ASSIGNMENT = "azuread:index/appRoleAssignment:AppRoleAssignment"
@@ -226,7 +227,7 @@ def _adopt_identity(
 
     name = identity_resource_name(identity.object_id)
     entries: list[dict[str, Any]] = [
-        {"type": "exo:index:ManagedIdentityAccess", "name": name, "component": True}
+        {"type": naming.MANAGED_IDENTITY_ACCESS, "name": name, "component": True}
     ]
     label = f"managed identity {identity.display_name or identity.object_id}"
     consent = next(
@@ -348,7 +349,7 @@ def plan_adoption(
     identities: list[Identity] | None = None,
 ) -> Adoption:
     from components.exchange_app import NOTES
-    from components.rotation import first_generation, generation_name
+    from exocba.rotation import first_generation, generation_name
 
     plan = Adoption(stack=stack, config={}, import_file={}, commands=[])
     roles = _carried_roles(tenant, plan)
@@ -428,7 +429,8 @@ def plan_adoption(
         )
     generation = first_generation(now)
     plan.first_preview.append(
-        f"a first certificate generation (exo-cert-{generation_name(generation)}) will be created "
+        f"a first certificate generation ({naming.CREDENTIALS_NAME}-{generation_name(generation)})"
+        " will be created "
         "and become active; the hand-made certificates stay registered"
     )
     plan.first_preview.append(
@@ -549,7 +551,7 @@ def carry_role_groups(plan: Adoption, groups: list[str] | None) -> None:
     Dynamic-provider resources cannot be `pulumi import`ed (components/
     exchange_rbac_provider.py); the first `pulumi up` finds the service principal and the
     memberships, records them as adopted, and never removes them."""
-    from components.exchange_rbac import (
+    from exocba.exchange_rbac import (
         CENTRALLY_MANAGED_GROUPS,
         CENTRALLY_MANAGED_PREFIXES,
         ORGANIZATION_MANAGEMENT,

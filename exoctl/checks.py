@@ -12,8 +12,8 @@ import re
 import uuid
 from pathlib import Path
 
-from components.clouds import CLOUDS, Cloud
-from components.wellknown import ROLES_BY_NAME
+from exocba.clouds import CLOUDS, Cloud
+from exocba.wellknown import ROLES_BY_NAME
 from exoctl.errors import EXIT_USAGE, ExoctlError
 
 # POSIX: names of environment variables are letters, digits and '_', not starting

@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from components.clouds import CLOUDS_BY_NAME, PUBLIC, Cloud, cloud_named
-from components.connect import GENERATION_FILE_PATTERN
+from exocba.clouds import CLOUDS_BY_NAME, PUBLIC, Cloud, cloud_named
+from exocba.connect import GENERATION_FILE_PATTERN
 from exoctl import checks, helptext, jsonout
 from exoctl.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, ExoctlError, first_line
 from exoctl.parsing import Parser, command_names, commands_with_json
@@ -45,7 +45,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _cmd_export_pfx(args: argparse.Namespace) -> int:
-    from components.certs import certificate_thumbprint
+    from exocba.certs import certificate_thumbprint
     from exoctl import pfx
 
     if args.stack is None and not (args.cert and args.key):
@@ -85,8 +85,8 @@ def _cmd_export_pfx(args: argparse.Namespace) -> int:
     out = args.out
     if out.is_dir():
         # A folder of generations (connectCommandFolder): one file per certificate.
-        from components.certs import rfc3339
-        from components.connect import generation_file_name
+        from exocba.certs import rfc3339
+        from exocba.connect import generation_file_name
 
         out = out / generation_file_name(
             rfc3339(certificate.not_valid_before_utc), certificate_thumbprint(certificate)
@@ -139,7 +139,7 @@ def _cmd_drift(args: argparse.Namespace) -> int:
         recording = drift.load_recording(args.source, args.kind)
         results = drift.results_from_recording(recording, args.stack)
     else:
-        from components.rotation import current_time
+        from components.clock import current_time
 
         if args.all:
             stacks = stack_names(args.project_dir)
@@ -371,8 +371,8 @@ def _stack_cloud(outputs: dict[str, Any], stack: str) -> Cloud:
 
 def _expected_consents(cloud: Cloud, outputs: dict[str, Any]) -> set[tuple[str, str]]:
     """Exchange.ManageAsApp, and the Security & Compliance role the stack consents in
-    GCC High and DoD when its roles can run those cmdlets (components/clouds.py)."""
-    from components.wellknown import (
+    GCC High and DoD when its roles can run those cmdlets (exocba/clouds.py)."""
+    from exocba.wellknown import (
         EXCHANGE_MANAGE_AS_APP_ROLE_ID,
         EXCHANGE_ONLINE_APP_ID,
         ROLES_BY_TEMPLATE_ID,
@@ -453,7 +453,7 @@ _STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 
 
 def _cmd_adopt(args: argparse.Namespace) -> int:
-    from components.rotation import current_time
+    from components.clock import current_time
     from exoctl import adopt, graph
 
     if not _STACK_NAME.fullmatch(args.stack):
@@ -493,7 +493,7 @@ def _cmd_adopt(args: argparse.Namespace) -> int:
     ]
     plan = adopt.plan_adoption(tenant, args.stack, cloud, current_time(), identities)
     if args.exchange:
-        from components.exchange_rest import ExchangeError
+        from exocba.exchange_rest import ExchangeError
         from exoctl import exchange_audit
 
         client = exchange_audit.client_for(

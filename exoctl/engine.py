@@ -264,6 +264,10 @@ def run_program(
 
     @pulumi.runtime.test
     def evaluate() -> pulumi.Output[Any]:
+        # Kept (the one sys.path edit outside tests): Pulumi runs the program with its own
+        # folder first on the path, and run_path does not put it there. Without it a
+        # `--project-dir` program could not import modules of its own beside __main__.py;
+        # the modules exoctl has imported already (components.settings) stay exoctl's.
         path = str(program_dir)
         if path not in sys.path:
             sys.path.insert(0, path)

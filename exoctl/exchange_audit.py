@@ -1,7 +1,7 @@
 """`exoctl audit`, Exchange's part: what the app holds through Exchange role groups.
 
 Graph cannot see Exchange RBAC and no token claim shows it, so this reads Exchange's
-admin REST endpoint (components/exchange_rest.py) with the deployer's sign-in: the app's
+admin REST endpoint (exocba/exchange_rest.py) with the deployer's sign-in: the app's
 Exchange service principal, every role group it is a member of, the roles and write scope
 of the group the stack owns, and any role assigned to the app directly. Memberships the
 stack declares are listed as information; everything else is a finding.
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from components import exchange_rest
-from components.exchange_rest import ExchangeClient, ExchangeError
+from exocba import exchange_rest
+from exocba.exchange_rest import ExchangeClient, ExchangeError
 from exoctl.audit import Finding
 
 KIND = "exchangeServicePrincipal"

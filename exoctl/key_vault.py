@@ -3,7 +3,7 @@
 azure-keyvault-secrets lists the secret's versions and reads each enabled, unexpired
 one; each value is base64 of a certificate PEM and its key PEM. Of the certificates
 valid now, the newest that has been valid for SETTLE_MINUTES is chosen, else the
-newest: the rule of the `keyVault.connectScript` output (components/connect.py).
+newest: the rule of the `keyVault.connectScript` output (exocba/connect.py).
 A throttled read is retried by azure-core within exoctl/retry.py's bounds.
 """
 
@@ -19,9 +19,9 @@ from urllib.parse import urlparse
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from components.certs import certificate_thumbprint
-from components.connect import SETTLE_MINUTES
 from components.key_vault import TAG_THUMBPRINT
+from exocba.certs import certificate_thumbprint
+from exocba.connect import SETTLE_MINUTES
 from exoctl import retry
 from exoctl.errors import first_line, network_reason
 

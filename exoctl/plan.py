@@ -14,14 +14,15 @@ from typing import Any
 
 import pulumi
 
-from components.rotation import Ledger, generation_name
 from components.stack_state import LEDGER_OUTPUT
-from components.wellknown import MANAGED_IDENTITY_TYPE
+from exocba import naming
+from exocba.rotation import Ledger, generation_name
+from exocba.wellknown import MANAGED_IDENTITY_TYPE
 from exoctl import engine
 from exoctl.errors import ExoctlError
 from exoctl.stackfiles import load_stack_config
 
-CREDENTIALS_TYPE = "exo:index:CertificateCredentials"
+CREDENTIALS_TYPE = naming.CERTIFICATE_CREDENTIALS
 
 
 class PlanMocks(pulumi.runtime.Mocks):
@@ -234,7 +235,7 @@ def summary_line(changes: dict[str, list[dict[str, Any]]]) -> str:
 
 
 def render_text(plan: dict[str, Any]) -> str:
-    from components.clouds import CLOUDS_BY_NAME
+    from exocba.clouds import CLOUDS_BY_NAME
 
     lines = [
         f"Plan for stack {plan['stack']} (offline; {engine.COMPUTED} = known only after "

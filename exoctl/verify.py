@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from components import exchange_rest
-from components.clouds import CLOUDS, PUBLIC, Cloud
+from exocba import exchange_rest
+from exocba.clouds import CLOUDS, PUBLIC, Cloud
 from exoctl import retry
 from exoctl.errors import EXIT_USAGE, ExoctlError, network_reason
 
 MANAGE_AS_APP = "Exchange.ManageAsApp"
-# The module's headers, its endpoint and error shapes: components/exchange_rest.py.
+# The module's headers, its endpoint and error shapes: exocba/exchange_rest.py.
 TIMEOUT_SECONDS = exchange_rest.TIMEOUT_SECONDS
 
 _AADSTS_HELP = {
@@ -259,7 +259,7 @@ def _token_with_pfx(
             "check the variable named by --password-env",
         )
         return None
-    from components.certs import certificate_thumbprint
+    from exocba.certs import certificate_thumbprint
 
     credential = {
         "private_key_pfx_path": str(source.pfx),
@@ -280,7 +280,7 @@ def _token_with_hand_off(
 ) -> str | None:
     import datetime as dt
 
-    from components.connect import SETTLE_MINUTES
+    from exocba.connect import SETTLE_MINUTES
     from exoctl.key_vault import HandOffError, read_hand_off
 
     now = source.now or dt.datetime.now(dt.UTC)

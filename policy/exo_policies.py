@@ -13,27 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sys
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
-from pulumi_policy import (
-    EnforcementLevel,
-    PolicyConfigSchema,
-    ReportViolation,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-)
-
-# The pack runs from policy/ in this repository; the ids live in one place.
-_REPOSITORY = str(Path(__file__).resolve().parent.parent)
-if _REPOSITORY not in sys.path:
-    sys.path.append(_REPOSITORY)
-
-from components.exchange_rbac import ORGANIZATION_MANAGEMENT  # noqa: E402
-from components.wellknown import (  # noqa: E402
-    EXCHANGE_APP_ONLY_ROLES,
+# `pulumi policy publish` ships policy/ alone: the ids come from a copy generated from
+# exocba (policy/_generate.py), which a test keeps equal to it.
+from exo_facts import (
+    EXCHANGE_APP_ONLY_ROLE_NAMES,
     EXCHANGE_FULL_ACCESS_AS_APP_ROLE_ID,
     EXCHANGE_MANAGE_AS_APP_ROLE_ID,
     EXCHANGE_ONLINE_APP_ID,
@@ -42,9 +28,17 @@ from components.wellknown import (  # noqa: E402
     GLOBAL_ADMINISTRATOR_TEMPLATE_ID,
     KEY_VAULT_SECRETS_USER_ROLE_ID,
     MICROSOFT_GRAPH_APP_ID,
+    ORGANIZATION_MANAGEMENT,
     SECURITY_COMPLIANCE_APP_ID,
     SECURITY_COMPLIANCE_GOV_ROLE_ID,
     SIGN_IN_AUDIENCE_SINGLE_TENANT,
+)
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
 )
 
 AZUREAD = "azuread:index/"
@@ -78,7 +72,7 @@ EXCHANGE_ROLE_GROUP_MEMBER = "pulumi-python:dynamic/exchange:RoleGroupMember"
 MIN_RSA_BITS = 2048
 DEFAULT_MAX_VALIDITY_DAYS = 730
 
-_HONOURED_ROLES = {role.template_id: role.name for role in EXCHANGE_APP_ONLY_ROLES}
+_HONOURED_ROLES = dict(EXCHANGE_APP_ONLY_ROLE_NAMES)
 _PERMISSION_NAMES = {
     EXCHANGE_MANAGE_AS_APP_ROLE_ID: "Exchange.ManageAsApp",
     EXCHANGE_FULL_ACCESS_AS_APP_ROLE_ID: "full_access_as_app",

@@ -36,7 +36,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
-from components.wellknown import (  # noqa: E402
+from exocba.wellknown import (  # noqa: E402
     EXCHANGE_ONLINE_APP_ID,
     MICROSOFT_GRAPH_APP_ID,
     SECURITY_COMPLIANCE_APP_ID,

@@ -7,8 +7,8 @@ import json
 import pytest
 from cryptography import x509
 
-from components.certs import thumbprint
 from components.settings import ConfigError
+from exocba.certs import thumbprint
 from exoctl.engine import is_secret, reveal
 from tests.conftest import (
     INITIAL_DOMAIN,
@@ -94,7 +94,7 @@ def test_protect_false_leaves_destroy_unguarded() -> None:
 
 def test_destroy_cannot_touch_microsofts_service_principals() -> None:
     """Everything destroy would delete is a resource; none of them is first-party."""
-    from components.wellknown import FIRST_PARTY_APP_IDS
+    from exocba.wellknown import FIRST_PARTY_APP_IDS
     from tests.conftest import TENANT_SERVICE_PRINCIPALS
 
     run = run_stack({"roles": '["Exchange Administrator", "Global Reader"]'})

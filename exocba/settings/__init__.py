@@ -4,7 +4,7 @@
   the object forms and the defaults derive;
 - reader.py: strings as the engine passes them, read into values, every problem kept;
 - certificate.py, federation.py, identities.py, key_vault.py, roles.py, tenant.py: the
-  rules of each key (components/exchange_rbac.py: exchangeRoleGroups.*);
+  rules of each key (exocba/exchange_rbac.py: exchangeRoleGroups.*);
 - model.py: the Settings components receive;
 - load.py: load_settings, which reads the keys in dependency order, and `ownership` for
   exoctl audit.

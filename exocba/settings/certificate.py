@@ -9,8 +9,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from components.certs import load_pem_certificate, thumbprint
-from components.rotation import OVERLAP_FACTOR
+from exocba.certs import load_pem_certificate, thumbprint
+from exocba.rotation import OVERLAP_FACTOR
 from exocba.settings.model import DEFAULT_ROTATION_DAYS, PublicCertificate
 from exocba.settings.reader import Reader
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 import re
 
-from components.clouds import Cloud
-from components.wellknown import (
+from exocba.clouds import Cloud
+from exocba.settings.model import FederatedCredential
+from exocba.settings.reader import Reader
+from exocba.wellknown import (
     AUDIENCES_PER_FEDERATED_CREDENTIAL,
     GITHUB_ACTIONS_ISSUER,
     MAX_FEDERATED_CREDENTIALS,
 )
-from exocba.settings.model import FederatedCredential
-from exocba.settings.reader import Reader
 
 FEDERATED = "federatedCredentials"
 _FEDERATED_ALLOWED = (

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from components import exchange_rbac
-from components.config_keys import did_you_mean, foreign_key_problems
+from exocba import exchange_rbac
+from exocba.config_keys import did_you_mean, foreign_key_problems
 from exocba.settings import certificate, federation, identities, key_vault, roles, tenant
 from exocba.settings.model import Settings
 from exocba.settings.reader import ConfigProblems, Reader, flatten_objects

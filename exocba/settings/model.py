@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from components import exchange_rbac
-from components.clouds import CLOUDS, Cloud
-from components.wellknown import GITHUB_ACTIONS_ISSUER, DirectoryRole
+from exocba import exchange_rbac
+from exocba.clouds import CLOUDS, Cloud
+from exocba.wellknown import GITHUB_ACTIONS_ISSUER, DirectoryRole
 
 # The rotation period when none is set: quarterly, or less where validityDays / 3
 # is shorter (exocba/settings/certificate.py).
@@ -92,7 +92,7 @@ class Settings:
     reported by `exoctl audit` as leftovers, never managed."""
     public_certificates: tuple[PublicCertificate, ...] = ()
     exchange_role_groups: exchange_rbac.ExchangeRoleGroups | None = None
-    """Exchange role groups holding the app (components/exchange_rbac.py), or None."""
+    """Exchange role groups holding the app (exocba/exchange_rbac.py), or None."""
     warnings: tuple[str, ...] = field(default=())
     notes: tuple[str, ...] = field(default=())
     """Facts about the stack worth saying once (exoctl plan's header), not warnings."""

@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Mapping
 
-from components.config_keys import did_you_mean
+from exocba.config_keys import did_you_mean
 from exocba.settings.spec import BY_NAME, OBJECT_FIELDS, OBJECT_KEYS, qualified
 
 

@@ -3,17 +3,17 @@ about the roles a stack chose."""
 
 from __future__ import annotations
 
-from components import exchange_rbac
-from components.config_keys import did_you_mean
-from components.wellknown import (
+from exocba import exchange_rbac
+from exocba.config_keys import did_you_mean
+from exocba.settings.reader import Reader
+from exocba.settings.spec import qualified
+from exocba.wellknown import (
     EXCHANGE_APP_ONLY_ROLES,
     GLOBAL_ADMINISTRATOR_TEMPLATE_ID,
     ROLES_BY_NAME,
     ROLES_BY_TEMPLATE_ID,
     DirectoryRole,
 )
-from exocba.settings.reader import Reader
-from exocba.settings.spec import qualified
 
 
 def _valid_role_list() -> str:

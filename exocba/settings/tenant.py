@@ -7,7 +7,7 @@ import re
 import uuid
 from collections.abc import Mapping
 
-from components.clouds import (
+from exocba.clouds import (
     CLOUDS,
     ENVIRONMENT_KEY,
     ENVIRONMENT_VARIABLE,

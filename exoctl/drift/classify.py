@@ -16,11 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from exocba import naming
 from exoctl.drift.formats import NO_CHANGE_OPS, Recording, urn_parts, urn_stack
 from exoctl.report import worst
 
-GENERATION_TYPE = "exo:index:AppCertificate"
-HAND_OFF_TYPE = "exo:index:KeyVaultHandOff"
+GENERATION_TYPE = naming.APP_CERTIFICATE
+HAND_OFF_TYPE = naming.KEY_VAULT_HAND_OFF
 REPLACEMENT_OPS = frozenset({"replace", "create-replacement", "delete-replaced"})
 KIND_TO_STATUS = {
     "drift": "drift",

@@ -14,7 +14,7 @@ from pulumi_policy import (
     ResourceValidationArgs,
 )
 
-from components.wellknown import FIRST_PARTY_APP_IDS
+from exocba.wellknown import FIRST_PARTY_APP_IDS
 
 MANAGE_AS_APP = {
     "resourceAppId": "00000002-0000-0ff1-ce00-000000000000",

@@ -8,7 +8,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from components.certs import thumbprint
+from exocba.certs import thumbprint
 from exoctl.engine import is_secret, reveal
 from tests.conftest import MOCK_CLOCK, run_stack, stable_guid
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 
-from components.certs import not_after, rfc3339, thumbprint
+from exocba.certs import not_after, rfc3339, thumbprint
 from tests.conftest import rsa_key_pem, self_signed_pem
 
 

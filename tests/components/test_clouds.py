@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from components.clouds import CHINA, CLOUDS, DOD, GCC_HIGH, PUBLIC, Cloud
 from components.settings import ConfigError, load_settings
-from components.wellknown import SECURITY_COMPLIANCE_APP_ID, SECURITY_COMPLIANCE_GOV_ROLE_ID
+from exocba.clouds import CHINA, CLOUDS, DOD, GCC_HIGH, PUBLIC, Cloud
+from exocba.wellknown import SECURITY_COMPLIANCE_APP_ID, SECURITY_COMPLIANCE_GOV_ROLE_ID
 from exoctl.engine import reveal
 from tests.conftest import (
     PROJECT_ROOT,
@@ -184,7 +184,7 @@ def test_exchange_only_roles_note_that_security_and_compliance_will_not_work() -
 
 
 def test_the_documented_cloud_table_is_the_facts_table() -> None:
-    """docs/clouds.md: one row per cloud with exactly the values of components/clouds.py."""
+    """docs/clouds.md: one row per cloud with exactly the values of exocba/clouds.py."""
     text = (PROJECT_ROOT / "docs" / "clouds.md").read_text()
     # The table is the block of "|" lines under its "| cloud |" header.
     table = text.split("\n| cloud |", 1)[1].split("\n\n", 1)[0]

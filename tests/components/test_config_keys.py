@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from components import config_keys
 from components.settings import ConfigError, load_settings
+from exocba import config_keys
 from exoctl import engine
 from tests.conftest import PROJECT_ROOT, TENANT_CONFIG, TENANT_ID, EntraMocks
 
@@ -96,7 +96,7 @@ def test_the_schema_excerpt_matches_the_installed_provider(namespace, package) -
 
 
 def test_the_schema_excerpts_name_their_source() -> None:
-    sources = (PROJECT_ROOT / "components" / "schemas" / "SOURCES.md").read_text()
+    sources = (PROJECT_ROOT / "exocba" / "schemas" / "SOURCES.md").read_text()
     for namespace in config_keys.PROVIDERS:
         assert f"`{namespace}-config.json`" in sources
     assert re.search(r"pulumi/pulumi-azuread.*b830e0401352bbb2c6466f6315737bf1f3333a65", sources)

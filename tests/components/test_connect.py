@@ -9,9 +9,9 @@ import re
 
 from cryptography import x509
 
-from components.certs import certificate_thumbprint, thumbprint
-from components.clouds import GCC_HIGH
-from components.connect import (
+from exocba.certs import certificate_thumbprint, thumbprint
+from exocba.clouds import GCC_HIGH
+from exocba.connect import (
     PFX_PASSWORD_VARIABLE,
     SETTLE_MINUTES,
     connect_from_folder,

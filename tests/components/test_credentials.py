@@ -10,15 +10,16 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from pulumi import RunError
 
-from components.certs import thumbprint
-from components.rotation import window_start
 from components.settings import ConfigError
+from exocba import naming
+from exocba.certs import thumbprint
+from exocba.rotation import window_start
 from exoctl.engine import reveal
 from tests.conftest import MOCK_CLOCK, EntraMocks, rsa_key_pem, run_stack, self_signed_pem
 
 CREDENTIAL = "azuread:index/applicationCertificate:ApplicationCertificate"
-GENERATION = "exo:index:AppCertificate"
-UPLOADED = "exo:index:UploadedCertificate"
+GENERATION = naming.APP_CERTIFICATE
+UPLOADED = naming.UPLOADED_CERTIFICATE
 R = 90
 THIS_WINDOW = window_start(MOCK_CLOCK, R)
 
@@ -145,7 +146,8 @@ def _project_copy(tmp_path: Path) -> Path:
     from tests.conftest import PROJECT_ROOT
 
     shutil.copy(PROJECT_ROOT / "__main__.py", tmp_path / "__main__.py")
-    shutil.copytree(PROJECT_ROOT / "components", tmp_path / "components")
+    for package in ("components", "exocba"):
+        shutil.copytree(PROJECT_ROOT / package, tmp_path / package)
     return tmp_path
 
 

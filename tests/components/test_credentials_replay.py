@@ -15,8 +15,8 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from components.certs import thumbprint
-from components.rotation import Ledger, window_start
+from exocba.certs import thumbprint
+from exocba.rotation import Ledger, window_start
 from tests.conftest import INITIAL_DOMAIN, MOCK_CLOCK
 from tests.fakes.deployment import Deployment
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from components.wellknown import (
+from exocba import naming
+from exocba.wellknown import (
     EXCHANGE_MANAGE_AS_APP_ROLE_ID,
     EXCHANGE_ONLINE_APP_ID,
 )
@@ -75,7 +76,7 @@ def test_one_tenant_wide_role_assignment_per_role_by_template_id() -> None:
 
 def test_children_are_parented_to_the_component_with_its_type_token() -> None:
     run = run_stack()
-    component = run.one("exo:index:ExchangeOnlineApp")
+    component = run.one(naming.EXCHANGE_ONLINE_APP)
     for type_ in (APP, SP, CONSENT, ROLE):
         for resource in run.by_type(type_):
             assert resource.parent == component.urn

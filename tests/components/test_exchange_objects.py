@@ -11,7 +11,7 @@ import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
 from components import exchange_rbac_provider as providers
-from components.exchange_rest import DEHYDRATED
+from exocba.exchange_rest import DEHYDRATED
 from tests.conftest import TENANT_ID
 from tests.fakes.exchange import Assignment, RoleGroup, Scope, attach
 
@@ -135,7 +135,7 @@ def test_a_transient_read_failure_is_not_taken_for_absent(online) -> None:
 
 
 def test_a_read_that_keeps_failing_stops_the_create(online, monkeypatch) -> None:
-    from components import exchange_rest
+    from exocba import exchange_rest
 
     # Every retry is spent (the backoff itself is the throttling test's subject).
     monkeypatch.setattr(exchange_rest, "RETRY_BACKOFF_FACTOR", 0)

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from components import exchange_rbac
 from components.settings import ConfigError
 from components.settings import load_settings as load_any_settings
+from exocba import exchange_rbac
 from tests.conftest import TENANT_CONFIG
 
 CHINA = {"azuread:environment": "china"}

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from exocba import naming
 from tests.conftest import MOCK_CLOCK, stable_guid
 from tests.fakes.dynamic import DYNAMIC, DynamicMocks
 from tests.fakes.exchange import attach
 
-COMPONENT = "exo:index:ExchangeRoleGroups"
+COMPONENT = naming.EXCHANGE_ROLE_GROUPS
 SP_TYPE = f"{DYNAMIC}/exchange:ServicePrincipal"
 SCOPE_TYPE = f"{DYNAMIC}/exchange:ManagementScope"
 GROUP_TYPE = f"{DYNAMIC}/exchange:RoleGroup"

@@ -11,10 +11,11 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from components.certs import thumbprint
-from components.key_vault import assignment_name, secret_name
+from components.key_vault import assignment_name
 from components.settings import ConfigError, load_settings
-from components.wellknown import KEY_VAULT_SECRETS_USER_ROLE_ID
+from exocba.certs import thumbprint
+from exocba.naming import secret_name
+from exocba.wellknown import KEY_VAULT_SECRETS_USER_ROLE_ID
 from exoctl.engine import is_secret, reveal
 from tests.conftest import (
     MOCK_CLOCK,

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from components.settings import ConfigError, load_settings
+from exocba import naming
 from exoctl.engine import reveal
 from tests.conftest import (
     EXCHANGE_SP_OBJECT_ID,
@@ -50,7 +51,7 @@ def test_each_identity_gets_exchange_manage_as_app_and_the_stacks_roles() -> Non
         assert {(r["principalObjectId"], r["directoryScopeId"]) for r in roles} == {(identity, "/")}
         parents = {r.parent for r in run.resources if r.name.startswith(component + "-")}
         (parent,) = parents
-        assert parent.endswith(f"exo:index:ManagedIdentityAccess::{component}")
+        assert parent.endswith(f"{naming.MANAGED_IDENTITY_ACCESS}::{component}")
 
 
 def test_an_identity_is_never_declared_as_a_resource() -> None:

@@ -9,13 +9,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from components.rotation import (
-    Ledger,
-    NowError,
-    current_time,
-    plan_generations,
-    window_start,
-)
+from components.clock import NowError, current_time
+from exocba.rotation import Ledger, plan_generations, window_start
 
 DAY = dt.timedelta(days=1)
 T0 = dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.UTC)

@@ -10,8 +10,8 @@ import yaml
 
 from components import settings as settings_module
 from components.settings import ConfigError, load_settings
-from components.wellknown import EXCHANGE_APP_ONLY_ROLES
 from exocba.settings import spec as key_table
+from exocba.wellknown import EXCHANGE_APP_ONLY_ROLES
 from tests.conftest import PROJECT_ROOT, TENANT_CONFIG
 
 

@@ -17,7 +17,7 @@ import pytest
 from azure.core.credentials import AccessToken
 from cryptography import x509
 
-from components.certs import certificate_thumbprint
+from exocba.certs import certificate_thumbprint
 from exoctl import cli, engine, graph
 from exoctl.errors import EXIT_OK, EXIT_USAGE, ExoctlError
 from exoctl.stackfiles import load_stack_config

@@ -14,7 +14,7 @@ from azure.core.credentials import AccessToken
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from components.certs import certificate_thumbprint
+from exocba.certs import certificate_thumbprint
 from exoctl import audit, automation, cli
 from exoctl.audit import thumbprint_of
 from exoctl.errors import EXIT_DRIFT, EXIT_OK, EXIT_USAGE

@@ -12,8 +12,8 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from components.certs import thumbprint
-from components.wellknown import EXCHANGE_SCOPE
+from exocba.certs import thumbprint
+from exocba.wellknown import EXCHANGE_SCOPE
 from exoctl import automation, cli
 from exoctl.errors import EXIT_USAGE
 from tests.conftest import MOCK_CLOCK, TENANT_ID, rsa_key, rsa_key_pem, self_signed_pem
@@ -301,7 +301,7 @@ def test_the_offline_form_never_starts_the_pulumi_cli(pair, tmp_path, monkeypatc
 def test_a_folder_gets_one_file_per_generation(pair, tmp_path, capsys) -> None:
     from cryptography import x509
 
-    from components.certs import certificate_thumbprint
+    from exocba.certs import certificate_thumbprint
 
     cert, key = pair
     folder = tmp_path / "exo-cba"
@@ -323,7 +323,7 @@ def test_readme_and_help_spell_the_folder_file_name_as_it_is_written(pair, tmp_p
     written has exactly that shape: YYYYMMDD the NotBefore date, then 8 hex digits."""
     import re
 
-    from components.connect import GENERATION_FILE_PATTERN
+    from exocba.connect import GENERATION_FILE_PATTERN
     from tests.conftest import PROJECT_ROOT
 
     assert f"`{GENERATION_FILE_PATTERN}`" in (PROJECT_ROOT / "docs" / "script-hosts.md").read_text()

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from components.certs import thumbprint
+from exocba.certs import thumbprint
 from exoctl.key_vault import HandOffError, decode, read_hand_off, split_secret_id
 from tests.conftest import rsa_key, self_signed_pem
 from tests.fakes.key_vault import FixedToken, SecretVersion

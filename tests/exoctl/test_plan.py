@@ -37,7 +37,8 @@ def project_copy(tmp_path: Path) -> Path:
     """A copy of the project to add stack files to."""
     for name in ("Pulumi.yaml", "__main__.py"):
         shutil.copy(PROJECT_ROOT / name, tmp_path / name)
-    shutil.copytree(PROJECT_ROOT / "components", tmp_path / "components")
+    for package in ("components", "exocba"):
+        shutil.copytree(PROJECT_ROOT / package, tmp_path / package)
     return tmp_path
 
 

@@ -12,7 +12,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from components.wellknown import DEFAULT_SP_WID
+from exocba.wellknown import DEFAULT_SP_WID
 from exoctl import automation, cli
 from exoctl.errors import EXIT_OK, EXIT_USAGE, EXIT_VERIFY_FAILED
 from tests.conftest import INITIAL_DOMAIN, TENANT_ID, rsa_key, self_signed_pem
@@ -262,7 +262,7 @@ GCC_HIGH_ORG = "contoso.onmicrosoft.us"
 @pytest.fixture
 def gcc_high(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A GCC High tenant: tokens only for its own Exchange resource."""
-    from components.clouds import GCC_HIGH
+    from exocba.clouds import GCC_HIGH
     from tests.fakes.entra import FakeMicrosoftCloud
 
     with FakeMicrosoftCloud(
@@ -591,7 +591,7 @@ def test_a_host_reading_the_hand_off_signs_in_and_reaches_exchange(
         "claims": "pass",
         "exchange": "pass",
     }
-    from components.certs import certificate_thumbprint
+    from exocba.certs import certificate_thumbprint
 
     assert certificate_thumbprint(certificate) in document["steps"][1]["detail"]
 

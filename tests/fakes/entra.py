@@ -35,7 +35,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from components.wellknown import DEFAULT_SP_WID, EXCHANGE_MANAGE_AS_APP_ROLE_NAME
+from exocba.wellknown import DEFAULT_SP_WID, EXCHANGE_MANAGE_AS_APP_ROLE_NAME
 from tests.fakes.https import LocalHttpsServer, Request
 
 EXCHANGE_AUDIENCE = "https://outlook.office365.com"

@@ -14,10 +14,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from exocba import naming
+
 PROJECT = "exo-cba"
-APP = "exo:index:ExchangeOnlineApp"
-CREDENTIALS = "exo:index:CertificateCredentials"
-GENERATION = "exo:index:AppCertificate"
+APP = naming.EXCHANGE_ONLINE_APP
+CREDENTIALS = naming.CERTIFICATE_CREDENTIALS
+GENERATION = naming.APP_CERTIFICATE
 AZUREAD_PROVIDER_ID = "0c8a1d57-4b8e-4a9b-9a3c-2f1d6e7a8b90"
 
 # (parent type chain, type, name suffix); name prefix is the component's.
@@ -42,7 +44,7 @@ def provider_urn(stack: str, package: str) -> str:
     )
 
 
-HAND_OFF = "exo:index:KeyVaultHandOff"
+HAND_OFF = naming.KEY_VAULT_HAND_OFF
 _HAND_OFF_CHILDREN = [
     ("azure:keyvault/secret:Secret", "exo-keyvault-secret"),
     (

@@ -28,7 +28,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from components.exchange_rbac import BUILT_IN_MANAGEMENT_ROLES
+from exocba.exchange_rbac import BUILT_IN_MANAGEMENT_ROLES
 from tests.fakes.exchange_cmdlets import (
     Assignment,
     CmdletError,
@@ -244,7 +244,7 @@ def attach(cloud: Any, monkeypatch: Any, tmp_path: Any) -> ExchangeOnline:
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
 
-    from components import exchange_objects, exchange_rest
+    from exocba import exchange_objects, exchange_rest
     from tests.conftest import rsa_key, self_signed_pem
     from tests.fakes.entra import RegisteredApp
 

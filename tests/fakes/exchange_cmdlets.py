@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from components.exchange_rbac import BUILT_IN_MANAGEMENT_ROLES
+from exocba.exchange_rbac import BUILT_IN_MANAGEMENT_ROLES
 
 _NS = uuid.UUID("3c0b8a55-6f0e-4f3a-9d7e-8b1f2a6c4d21")
 

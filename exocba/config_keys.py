@@ -7,7 +7,7 @@ tenant of whoever is signed in. So every key is accounted for:
 - `exo-cba:` keys are checked by components/settings.py;
 - `azuread:` and `tls:` configure the default providers the program uses; their keys
   are checked, case-sensitively, against each provider's published config schema
-  (components/schemas/, see SOURCES.md there);
+  (exocba/schemas/, see SOURCES.md there);
 - `pulumi:` keys are the CLI's own (`pulumi:tags`, `pulumi:template`, …) and pass;
 - `azure:` keys are refused: the Key Vault hand-off declares its azure provider
   explicitly, and an explicit provider reads no stack config;

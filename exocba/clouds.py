@@ -37,7 +37,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from components.wellknown import (
+from exocba.wellknown import (
     SECURITY_COMPLIANCE_APP_ID,
     SECURITY_COMPLIANCE_GOV_ROLE_ID,
 )

@@ -1,13 +1,13 @@
 """How scripts connect: the Connect-ExchangeOnline and Connect-IPPSSession lines.
 
-Built from stack outputs and the stack's cloud (components/clouds.py): outside the
+Built from stack outputs and the stack's cloud (exocba/clouds.py): outside the
 public cloud, Exchange Online needs -ExchangeEnvironmentName and Security &
 Compliance needs -ConnectionUri and -AzureADAuthorizationEndpointUri.
 """
 
 from __future__ import annotations
 
-from components.clouds import PUBLIC, Cloud
+from exocba.clouds import PUBLIC, Cloud
 
 # Where `exoctl export-pfx` writes by default and what the file lines refer to.
 DEFAULT_PFX_NAME = "exo-cba.pfx"

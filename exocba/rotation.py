@@ -38,41 +38,11 @@ change gets.
 from __future__ import annotations
 
 import datetime as dt
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 
-import pulumi
-
 EPOCH = dt.date(1970, 1, 1)
-NOW_VARIABLE = "EXO_CBA_NOW"
 # validityDays / rotationDays must be at least this (see the module docstring).
 OVERLAP_FACTOR = 3
-
-
-class NowError(pulumi.RunError):
-    """EXO_CBA_NOW is set but unreadable (RunError: Pulumi prints it without a traceback)."""
-
-
-def current_time(environ: Mapping[str, str] | None = None) -> dt.datetime:
-    """Now in UTC, or the moment EXO_CBA_NOW names (ISO 8601) to rehearse a rotation.
-
-    This is the program's only use of the clock: it picks the rotation window.
-    """
-    env = os.environ if environ is None else environ
-    text = env.get(NOW_VARIABLE, "").strip()
-    if not text:
-        return dt.datetime.now(dt.UTC)
-    try:
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        raise NowError(
-            f"{NOW_VARIABLE}: {text!r} is not an ISO 8601 date or time; "
-            "allowed: e.g. 2027-03-01 or 2027-03-01T12:00:00Z"
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC)
 
 
 def utc_date(moment: dt.datetime) -> dt.date:

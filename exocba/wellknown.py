@@ -104,3 +104,9 @@ MANAGED_IDENTITY_TYPE = "ManagedIdentity"
 # Azure built-in role "Key Vault Secrets User": read secret contents, nothing else.
 # Source: Microsoft Learn, "Azure built-in roles" (Security section).
 KEY_VAULT_SECRETS_USER_ROLE_ID = "4633458b-17de-408a-b874-0445c86b69e6"
+
+# The Exchange Online role group that holds every management role. Source: Microsoft
+# Learn, "Permissions in Exchange Online" (MicrosoftDocs/OfficeDocs-Exchange,
+# Exchange/ExchangeOnline/permissions-exo/permissions-exo.md at
+# bc3e21e14d5d86d35264ad4361a700befb585e9b), built-in role groups table.
+ORGANIZATION_MANAGEMENT = "Organization Management"

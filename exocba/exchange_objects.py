@@ -1,7 +1,7 @@
 """Create, read, update and delete the Exchange objects behind the app's role groups.
 
 The dynamic provider (components/exchange_rbac_provider.py) is a thin shell around this
-module; everything here is plain Python over components/exchange_rest.py, so tests call
+module; everything here is plain Python over exocba/exchange_rest.py, so tests call
 it against the Exchange stand-in without an engine. The rules, for every kind:
 - create first reads: an existing object with the same properties is adopted
   (`madeByStack` false) instead of failing; one that differs is refused, saying what
@@ -21,8 +21,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from components import exchange_rest
-from components.exchange_rest import ExchangeClient, ExchangeError
+from exocba import exchange_rest
+from exocba.exchange_rest import ExchangeClient, ExchangeError
 
 # For stand-ins and proxies: the admin REST host to call instead of the cloud's (the
 # token is still asked for the cloud's Exchange resource, as `exoctl verify` does).

@@ -19,8 +19,9 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from components.clouds import Cloud
+from exocba.clouds import Cloud
 from exocba.settings import spec
+from exocba.wellknown import ORGANIZATION_MANAGEMENT
 
 # Built-in management roles of Exchange Online. Source: Microsoft Learn, "Permissions in
 # Exchange Online" (MicrosoftDocs/OfficeDocs-Exchange, Exchange/ExchangeOnline/
@@ -77,7 +78,6 @@ BUILT_IN_MANAGEMENT_ROLES: tuple[str, ...] = (
 ROLES_BY_FOLDED = {role.casefold(): role for role in BUILT_IN_MANAGEMENT_ROLES}
 
 # The built-in role groups of the same table.
-ORGANIZATION_MANAGEMENT = "Organization Management"
 BUILT_IN_ROLE_GROUPS: tuple[str, ...] = (
     "Compliance Management",
     "Discovery Management",
