@@ -40,6 +40,7 @@ from components.settings import (
 )
 from components.stack_state import previous_ledger, require_engine
 from components.tenant import initial_domain, managed_identities, tenant_id
+from exocba.consents import compliance_consent
 
 require_engine()
 now = current_time()
@@ -79,9 +80,7 @@ app = ExchangeOnlineApp(
         roles=settings.roles,
         owners=settings.owners,
         protect=settings.protect,
-        extra_permission=(
-            settings.cloud.security_compliance_permission if settings.security_compliance else None
-        ),
+        extra_permission=compliance_consent(settings.cloud, settings.roles),
     ),
 )
 if settings.exchange_role_groups is not None:

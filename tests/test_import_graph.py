@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.conftest import PROJECT_ROOT
 
-PACKAGES = ("components", "exoctl")
+PACKAGES = ("components", "exocba", "exoctl")
 
 
 def _module_name(path: Path) -> str:

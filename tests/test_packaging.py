@@ -23,15 +23,15 @@ PYPROJECT = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
 NOW = "2026-11-22T09:30:00Z"
 
 
-def test_the_wheel_holds_exactly_the_packages_of_components_and_exoctl() -> None:
-    """Listed, not discovered: every package under components/ and exoctl/, and no
-    tests, policy or benchmarks."""
+def test_the_wheel_holds_exactly_the_packages_of_components_exocba_and_exoctl() -> None:
+    """Listed, not discovered: every package under components/, exocba/ and exoctl/, and
+    no tests, policy or benchmarks."""
     found = sorted(
         ".".join(init.parent.relative_to(PROJECT_ROOT).parts)
-        for top in ("components", "exoctl")
+        for top in ("components", "exocba", "exoctl")
         for init in (PROJECT_ROOT / top).rglob("__init__.py")
     )
-    assert "exoctl.drift" in found
+    assert {"exocba", "exoctl.drift"} <= set(found)
     assert sorted(PYPROJECT["tool"]["setuptools"]["packages"]) == found
 
 

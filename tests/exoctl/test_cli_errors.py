@@ -167,10 +167,10 @@ def make_pfx(tmp_path: Path, password: str):
 
 
 def test_adopt_checks_every_object_id_before_signing_in(capsys, monkeypatch, tmp_path) -> None:
-    from exoctl import graph
+    from exocba import signin
 
     signed_in: list[str] = []
-    monkeypatch.setattr(graph, "make_credential", lambda: signed_in.append("yes"))
+    monkeypatch.setattr(signin, "make_credential", lambda: signed_in.append("yes"))
     shutil.copy(PROJECT_ROOT / "Pulumi.yaml", tmp_path)
     err = refused(
         capsys, "--project-dir", str(tmp_path), "adopt", "--stack", "contoso",
@@ -327,6 +327,38 @@ def test_help_ends_with_the_exit_codes_and_an_example_that_parses(name) -> None:
 
 def test_every_command_has_an_epilog() -> None:
     assert sorted(commands()) == sorted(EPILOGS)
+
+
+# ------------------------------------------------------------------ global options
+
+
+@pytest.mark.parametrize("name", sorted(EPILOGS))
+def test_project_dir_is_taken_after_the_command_name_too(name, tmp_path) -> None:
+    parser = cli.build_parser()
+    before = parser.parse_args(["--project-dir", str(tmp_path), *EXAMPLE_ARGS[name]])
+    after = parser.parse_args([*EXAMPLE_ARGS[name], "--project-dir", str(tmp_path)])
+    assert before.project_dir == after.project_dir == tmp_path
+
+
+def test_project_dir_after_the_name_wins_and_its_absence_keeps_the_one_before(tmp_path) -> None:
+    parser = cli.build_parser()
+    other = tmp_path / "other"
+    assert parser.parse_args(["--project-dir", str(tmp_path), "plan"]).project_dir == tmp_path
+    words = ["--project-dir", str(tmp_path), "plan", "--project-dir", str(other)]
+    assert parser.parse_args(words).project_dir == other
+    assert parser.parse_args(["plan"]).project_dir == cli.default_project_dir()
+
+
+def test_project_dir_after_the_name_is_the_project_planned(capsys, tmp_path) -> None:
+    assert cli.main(["plan", "--project-dir", str(tmp_path)]) == EXIT_USAGE
+    assert capsys.readouterr().err.startswith(f"exoctl: error: {tmp_path} holds no Pulumi.yaml")
+
+
+# Each command's example, without `exoctl` and the leading variables.
+EXAMPLE_ARGS = {
+    name: [w for w in shlex.split(example) if "=" not in w.split("-")[0]][1:]
+    for name, (_, example) in EPILOGS.items()
+}
 
 
 # ------------------------------------------------------------------ YAML
