@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from pathlib import Path
 
 from components.clouds import CLOUDS_BY_NAME
 from exocba import signin
-from exoctl import checks
+from exoctl import checks, converters
 from exoctl.commands.common import cloud_option
-from exoctl.errors import EXIT_OK, ExoctlError
+from exoctl.errors import EXIT_OK
 
 NAME = "adopt"
 
@@ -20,9 +19,20 @@ def add_parser(subparsers: argparse._SubParsersAction, parent: argparse.Argument
     command = subparsers.add_parser(
         NAME, parents=[parent], help="write a stack file and an import file for an app made by hand"
     )
-    command.add_argument("--stack", required=True, help="the stack to adopt the app into")
-    command.add_argument("--app-id", required=True, help="the app's client id")
-    command.add_argument("--tenant-id", help="default: the signed-in tenant")
+    command.add_argument(
+        "--stack", required=True, type=converters.stack_name, help="the stack to adopt the app into"
+    )
+    command.add_argument(
+        "--app-id",
+        required=True,
+        type=converters.adopt_guid("--app-id"),
+        help="the app's client id",
+    )
+    command.add_argument(
+        "--tenant-id",
+        type=converters.adopt_guid("--tenant-id"),
+        help="default: the signed-in tenant",
+    )
     command.add_argument(
         "--cloud", choices=tuple(CLOUDS_BY_NAME), help="the tenant's cloud (default public)"
     )
@@ -33,12 +43,14 @@ def add_parser(subparsers: argparse._SubParsersAction, parent: argparse.Argument
     command.add_argument(
         "--managed-identity",
         action="append",
+        type=converters.adopt_guid("--managed-identity"),
         metavar="OBJECT_ID",
         help="a system-assigned managed identity granted Exchange access by hand (repeatable)",
     )
     command.add_argument(
         "--user-assigned-identity",
         action="append",
+        type=converters.adopt_guid("--user-assigned-identity"),
         metavar="OBJECT_ID",
         help="the same for a user-assigned managed identity (repeatable)",
     )
@@ -53,25 +65,17 @@ def add_parser(subparsers: argparse._SubParsersAction, parent: argparse.Argument
     command.set_defaults(handler=run)
 
 
-_STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
-
-
 def run(args: argparse.Namespace) -> int:
     from components.rotation import current_time
     from exoctl import adopt, graph
 
-    if not _STACK_NAME.fullmatch(args.stack):
-        raise ExoctlError(
-            f"--stack {args.stack!r} is not a stack name (letters, digits, '-', '_', '.')"
-        )
-    app_id = adopt.check_guid(args.app_id, "--app-id")
-    tenant_id = adopt.check_guid(args.tenant_id, "--tenant-id") if args.tenant_id else None
+    app_id, tenant_id = args.app_id, args.tenant_id
     cloud = cloud_option(args.cloud)
     wanted = [
-        (adopt.check_guid(object_id, flag), user_assigned)
-        for flag, user_assigned, values in (
-            ("--managed-identity", False, args.managed_identity or []),
-            ("--user-assigned-identity", True, args.user_assigned_identity or []),
+        (object_id, user_assigned)
+        for user_assigned, values in (
+            (False, args.managed_identity or []),
+            (True, args.user_assigned_identity or []),
         )
         for object_id in values
     ]

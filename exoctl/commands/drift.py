@@ -10,10 +10,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from exoctl import converters
 from exoctl.errors import ExoctlError
 from exoctl.parsing import Parser
 
 NAME = "drift"
+ONE_SOURCE = "drift needs exactly one of --stack NAME, --all or --from FILE"
+AT_LEAST = "--parallel must be at least 1 and --warn-days at least 0"
 
 _CHANGE_COLUMNS = ("stack", "kind", "op", "type", "name", "properties")
 _STACK_COLUMNS = ("stack", "status", "drift", "pending", "rotation", "warnings", "errors")
@@ -28,8 +31,9 @@ def add_parser(subparsers: argparse._SubParsersAction, parent: argparse.Argument
     command.add_argument(
         "--stack", help="check one stack live (Pulumi CLI); with --from, the stack it was run for"
     )
-    command.add_argument("--all", action="store_true", help="check every Pulumi.<stack>.yaml")
-    command.add_argument(
+    source = command.exclusive(ONE_SOURCE)
+    source.add_argument("--all", action="store_true", help="check every Pulumi.<stack>.yaml")
+    source.add_argument(
         "--from",
         dest="source",
         type=Path,
@@ -42,15 +46,21 @@ def add_parser(subparsers: argparse._SubParsersAction, parent: argparse.Argument
         choices=("refresh", "preview"),
         help="with --from: what produced the file, when it cannot be told from its content",
     )
-    command.add_argument("--parallel", type=int, default=4, help="stacks checked at once")
+    command.add_argument(
+        "--parallel",
+        type=converters.at_least(1, AT_LEAST),
+        default=4,
+        help="stacks checked at once",
+    )
     command.add_argument(
         "--warn-days",
-        type=int,
+        type=converters.at_least(0, AT_LEAST),
         default=30,
         help="warn when the active certificate has fewer days left (default 30)",
     )
     command.add_argument(
         "--shard",
+        type=converters.shard,
         metavar="I/N",
         help="with --all: check only shard I of N, a stable, even share of the stacks; "
         "combine the --json reports with `drift merge` (docs/drift-fleets.md)",
@@ -82,11 +92,9 @@ def run(args: argparse.Namespace) -> int:
     from exoctl.stackfiles import stack_file, stack_names
 
     if sum(bool(x) for x in (args.stack and not args.source, args.all, args.source)) != 1:
-        raise ExoctlError("drift needs exactly one of --stack NAME, --all or --from FILE")
+        raise ExoctlError(ONE_SOURCE)
     if args.kind and not args.source:
         raise ExoctlError("--kind only applies to --from")
-    if args.parallel < 1 or args.warn_days < 0:
-        raise ExoctlError("--parallel must be at least 1 and --warn-days at least 0")
     if args.shard and not args.all:
         raise ExoctlError("--shard only applies to --all")
     header = None
@@ -105,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
             if args.shard:
                 from exoctl.drift import shard
 
-                index, count = shard.parse_shard(args.shard)
+                index, count = args.shard
                 header = shard.header(index, count, shard.current_commit(args.project_dir), stacks)
                 stacks = shard.share(stacks, index, count)
         else:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from components.connect import GENERATION_FILE_PATTERN
-from exoctl import checks
+from exoctl import checks, converters
 from exoctl.errors import EXIT_OK, EXIT_USAGE, ExoctlError
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ def add_parser(subparsers: argparse._SubParsersAction, parent: argparse.Argument
     command.add_argument(
         "--password-env",
         required=True,
+        type=converters.env_name("--password-env"),
         metavar="VAR",
         help="environment variable holding the PFX password (never pass it as an argument)",
     )

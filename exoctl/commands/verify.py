@@ -12,11 +12,15 @@ from typing import Any
 
 from components.clouds import CLOUDS_BY_NAME
 from exocba import signin
-from exoctl import checks
+from exoctl import checks, converters
 from exoctl.commands.common import cloud_option, stack_cloud
 from exoctl.errors import EXIT_OK, ExoctlError
 
 NAME = "verify"
+ONE_SOURCE = (
+    "verify needs one of --pfx FILE (with --password-env), --federated-token-file FILE, "
+    "--federated-token-env VAR or --key-vault [SECRET_ID]"
+)
 
 
 def add_parser(subparsers: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -26,23 +30,40 @@ def add_parser(subparsers: argparse._SubParsersAction, parent: argparse.Argument
         help="prove the deployed certificate gets an Exchange token and runs a cmdlet",
     )
     command.add_argument("--stack", help="read appId, tenantId, organization, roles from outputs")
-    command.add_argument("--app-id", metavar="GUID", help="explicit mode: the app's client id")
-    command.add_argument("--tenant-id", metavar="GUID", help="explicit mode: the tenant's id")
-    command.add_argument("--organization", help="the tenant's .onmicrosoft.com domain")
-    command.add_argument("--pfx", type=Path, help="the PFX scripts use")
-    command.add_argument("--password-env", metavar="VAR", help="the PFX password's variable")
     command.add_argument(
+        "--app-id",
+        type=converters.guid("--app-id"),
+        metavar="GUID",
+        help="explicit mode: the app's client id",
+    )
+    command.add_argument(
+        "--tenant-id",
+        type=converters.guid("--tenant-id"),
+        metavar="GUID",
+        help="explicit mode: the tenant's id",
+    )
+    command.add_argument("--organization", help="the tenant's .onmicrosoft.com domain")
+    sources = command.exclusive(ONE_SOURCE)
+    sources.add_argument("--pfx", type=Path, help="the PFX scripts use")
+    command.add_argument(
+        "--password-env",
+        type=converters.env_name("--password-env"),
+        metavar="VAR",
+        help="the PFX password's variable",
+    )
+    sources.add_argument(
         "--federated-token-file",
         type=Path,
         metavar="FILE",
         help="sign in as a pipeline: its OIDC token in a file (as AZURE_FEDERATED_TOKEN_FILE)",
     )
-    command.add_argument(
+    sources.add_argument(
         "--federated-token-env",
+        type=converters.env_name("--federated-token-env"),
         metavar="VAR",
         help="the same, from an environment variable",
     )
-    command.add_argument(
+    sources.add_argument(
         "--key-vault",
         nargs="?",
         const="",
@@ -52,7 +73,11 @@ def add_parser(subparsers: argparse._SubParsersAction, parent: argparse.Argument
         "Azure sign-in (az login, managed identity)",
     )
     command.add_argument(
-        "--role", action="append", metavar="TEMPLATE_ID", help="expected in wids (repeatable)"
+        "--role",
+        action="append",
+        type=converters.role_template_id(),
+        metavar="TEMPLATE_ID",
+        help="expected in wids (repeatable)",
     )
     command.add_argument(
         "--cloud",
@@ -101,10 +126,8 @@ def run(args: argparse.Namespace) -> int:
     cloud = cloud_option(args.cloud)
     app_id, tenant_id, organization = explicit
     if not args.stack:
-        app_id = checks.guid(app_id, "--app-id")
-        tenant_id = checks.guid(tenant_id, "--tenant-id")
         organization = checks.organization(organization, cloud)
-    roles = [checks.role_template_id(role) for role in args.role or []]
+    roles = list(args.role or [])
     source = credential_source(args)
     if args.stack:
         from exoctl import automation
@@ -173,10 +196,7 @@ def credential_source(args: argparse.Namespace) -> Any:
     sources = (args.pfx, args.federated_token_file, args.federated_token_env, args.key_vault)
     chosen = [x for x in sources if x is not None]
     if len(chosen) != 1:
-        raise ExoctlError(
-            "verify needs one of --pfx FILE (with --password-env), --federated-token-file FILE, "
-            "--federated-token-env VAR or --key-vault [SECRET_ID]"
-        )
+        raise ExoctlError(ONE_SOURCE)
     if args.key_vault is not None:
         from exoctl.key_vault import HandOffError, split_secret_id
 
@@ -189,13 +209,12 @@ def credential_source(args: argparse.Namespace) -> Any:
     if args.pfx:
         if not args.password_env:
             raise ExoctlError("--pfx needs --password-env VAR")
-        checks.env_name(args.password_env, "--password-env")
         path = checks.readable_file(args.pfx, "--pfx")
         return verify.Certificate(path, pfx.read_password(args.password_env))
     if args.federated_token_file:
         path = checks.readable_file(args.federated_token_file, "--federated-token-file")
         return verify.Federated(lambda: path.read_text(encoding="utf-8").strip())
-    variable = checks.env_name(args.federated_token_env, "--federated-token-env")
+    variable = args.federated_token_env
     if not os.environ.get(variable, "").strip():
         raise ExoctlError(f"--federated-token-env {variable}: the variable is unset or empty")
     return verify.Federated(lambda: os.environ[variable].strip())

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from exoctl import cli, parsing
-from exoctl.errors import EXIT_USAGE
+from exoctl.errors import EXIT_USAGE, ExoctlError
 from exoctl.helptext import EPILOGS
 from tests.conftest import INITIAL_DOMAIN, PROJECT_ROOT, TENANT_ID
 
@@ -389,3 +389,40 @@ def test_a_yaml_error_names_line_column_and_cause(capsys, tmp_path, text, expect
     err = refused(capsys, "--project-dir", str(tmp_path), "plan", "--stack", "bad")
     assert err.startswith(f"exoctl: error: {tmp_path / 'Pulumi.bad.yaml'} is not valid YAML: ")
     assert f"is not valid YAML: {expected}" in err
+
+
+# ------------------------------------------------------------------ parse-time checks
+
+
+def test_two_flags_of_an_exclusive_group_get_the_commands_own_sentence(capsys, tmp_path) -> None:
+    assert cli.main(["drift", "--all", "--from", str(tmp_path / "run.json")]) == EXIT_USAGE
+    assert capsys.readouterr().err == (
+        "exoctl: error: drift needs exactly one of --stack NAME, --all or --from FILE\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["verify", "--app-id", "nope"],
+            "--app-id 'nope' is not a GUID (like 5c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f)",
+        ),
+        (["verify", "--role", "Exchange Admin"], "--role 'Exchange Admin' is not a role"),
+        (["verify", "--federated-token-env", "1X"], "--federated-token-env: not a valid"),
+        (["export-pfx", "--out", "x.pfx", "--password-env", "a b"], "--password-env: not a valid"),
+        (["drift", "--parallel", "0"], "--parallel must be at least 1 and --warn-days at least 0"),
+        (["drift", "--warn-days", "-1"], "--parallel must be at least 1 and --warn-days at least"),
+        (["drift", "--parallel", "x"], "drift: argument --parallel: invalid int value: 'x'"),
+        (["drift", "--shard", "5/4"], "--shard 5/4: I must be 1 to 4 (did you mean 4/4?)"),
+        (["adopt", "--stack", "a b"], "--stack 'a b' is not a stack name"),
+        (["adopt", "--stack", "s", "--app-id", "nope"], "adopt: --app-id 'nope' is not a GUID"),
+        (["adopt", "--managed-identity", "x"], "adopt: --managed-identity 'x' is not a GUID"),
+    ],
+)
+def test_a_wrong_value_is_refused_while_parsing_naming_its_flag(argv, message) -> None:
+    """Refused by the flag's converter, before any command runs, in the check's words."""
+    with pytest.raises(ExoctlError) as refused:
+        cli.build_parser().parse_args(argv)
+    assert str(refused.value).startswith(message)
+    assert refused.value.code == EXIT_USAGE
