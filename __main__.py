@@ -39,6 +39,7 @@ from exocba.connect import (
     connect_managed_identity,
     github_workflow_steps,
 )
+from exocba.consents import compliance_consent
 from exocba.rotation import plan_generations
 
 require_engine()
@@ -79,9 +80,7 @@ app = ExchangeOnlineApp(
         roles=settings.roles,
         owners=settings.owners,
         protect=settings.protect,
-        extra_permission=(
-            settings.cloud.security_compliance_permission if settings.security_compliance else None
-        ),
+        extra_permission=compliance_consent(settings.cloud, settings.roles),
     ),
 )
 if settings.exchange_role_groups is not None:

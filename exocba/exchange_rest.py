@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from exocba import signin
+
 # App-only connections anchor on the organization's system mailbox with the APP: prefix;
 # UPN: is for a signed-in user.
 ANCHOR_MAILBOX = "APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@"
@@ -214,14 +216,6 @@ class ExchangeClient:
             )
 
 
-def _make_credential() -> Any:
-    from azure.identity import DefaultAzureCredential
-
-    return DefaultAzureCredential(exclude_interactive_browser_credential=True)
-
-
-# Tests replace this with a credential of their own (as exoctl.graph.make_credential).
-make_credential: Callable[[], Any] = _make_credential
 _credentials: dict[str, Any] = {}
 
 
@@ -231,10 +225,10 @@ def deployer_token(resource: str, tenant_id: str) -> str:
     ask for it on each request, and azure-identity caches it."""
     credential = _credentials.get("deployer")
     if credential is None:
-        credential = _credentials["deployer"] = make_credential()
+        credential = _credentials["deployer"] = signin.make_credential()
     return credential.get_token(f"{resource.rstrip('/')}/.default", tenant_id=tenant_id).token
 
 
 def forget_credential() -> None:
-    """Drop the cached credential (tests swap make_credential between cases)."""
+    """Drop the cached credential (tests swap exocba.signin.make_credential between cases)."""
     _credentials.clear()

@@ -27,6 +27,7 @@ import yaml
 
 from exocba import naming
 from exocba.clouds import PUBLIC, Cloud
+from exocba.consents import compliance_consent, stack_consents
 from exocba.wellknown import (
     EXCHANGE_MANAGE_AS_APP_ROLE_ID,
     EXCHANGE_ONLINE_APP_ID,
@@ -353,13 +354,8 @@ def plan_adoption(
 
     plan = Adoption(stack=stack, config={}, import_file={}, commands=[])
     roles = _carried_roles(tenant, plan)
-    compliance = bool(cloud.security_compliance_permission) and any(
-        r.security_compliance for r, _ in roles
-    )
-    wanted = {(EXCHANGE_ONLINE_APP_ID, EXCHANGE_MANAGE_AS_APP_ROLE_ID)}
-    if compliance and cloud.security_compliance_permission:
-        wanted.add(cloud.security_compliance_permission)
-    _permissions(tenant, plan, wanted)
+    compliance = compliance_consent(cloud, [r for r, _ in roles])
+    _permissions(tenant, plan, stack_consents(cloud, [r for r, _ in roles]))
 
     entries: list[dict[str, Any]] = [
         {"type": COMPONENT_TYPE, "name": COMPONENT_NAME, "component": True},
@@ -388,8 +384,8 @@ def plan_adoption(
             "admin consent for Exchange.ManageAsApp will be granted (exo-exchange-consent is "
             "created): the app has none today"
         )
-    if compliance and cloud.security_compliance_permission and tenant.compliance_sp_id:
-        role_id = cloud.security_compliance_permission[1]
+    if compliance and tenant.compliance_sp_id:
+        role_id = compliance[1]
         found = consents.pop((tenant.compliance_sp_id, role_id), None)
         if found is not None:
             entries.append(_consent_entry("compliance-consent", tenant.compliance_sp_id, found))

@@ -29,9 +29,9 @@ from exocba.wellknown import (
     EXCHANGE_ONLINE_APP_ID,
     ROLES_BY_TEMPLATE_ID,
 )
-from exoctl.graph import Graph, GraphError, make_credential
+from exoctl.graph import Graph, GraphError
 
-__all__ = ["Expected", "Finding", "Graph", "GraphError", "audit", "document", "make_credential"]
+__all__ = ["Expected", "Finding", "Graph", "GraphError", "audit", "document"]
 
 TENANT_WIDE = "/"
 _THUMBPRINT_BYTES = 20  # SHA-1

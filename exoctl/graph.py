@@ -1,7 +1,7 @@
 """The one Microsoft Graph client `exoctl audit` and `exoctl adopt` share.
 
-Signs in with azure-identity's DefaultAzureCredential (az login, OIDC in a pipeline,
-managed identity), reads v1.0, follows `@odata.nextLink` whatever its form, and turns
+Signs in with exocba/signin.py's credential (az login, OIDC in a pipeline, managed
+identity), reads v1.0, follows `@odata.nextLink` whatever its form, and turns
 Graph's errors into GraphError carrying Graph's own code and message, plus the
 permission the caller needs for that kind of read. A throttled read (429, 503, 504) is
 retried as Retry-After says, within exoctl/retry.py's bounds.
@@ -9,7 +9,6 @@ retried as Retry-After says, within exoctl/retry.py's bounds.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
@@ -36,16 +35,6 @@ class GraphError(Exception):
         super().__init__(message)
         self.status = status
         self.code = code
-
-
-def _make_credential() -> Any:
-    from azure.identity import DefaultAzureCredential
-
-    return DefaultAzureCredential(exclude_interactive_browser_credential=True)
-
-
-# Tests replace this with a credential of their own.
-make_credential: Callable[[], Any] = _make_credential
 
 
 def _short(path: str) -> str:

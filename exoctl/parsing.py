@@ -20,7 +20,17 @@ class Parser(argparse.ArgumentParser):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("allow_abbrev", False)
+        # argparse's own errors reach parse_known_args below, which words them.
+        kwargs.setdefault("exit_on_error", False)
         super().__init__(*args, **kwargs)
+        self._refusals: dict[argparse._MutuallyExclusiveGroup, str] = {}
+
+    def exclusive(self, message: str) -> argparse._MutuallyExclusiveGroup:
+        """Flags that exclude each other (usage shows them as `[--a | --b]`); giving two
+        is refused with `message`, the command's own sentence, not argparse's."""
+        group = self.add_mutually_exclusive_group()
+        self._refusals[group] = message
+        return group
 
     def error(self, message: str) -> None:  # type: ignore[override]
         command = self.prog.removeprefix("exoctl").strip()
@@ -40,10 +50,25 @@ class Parser(argparse.ArgumentParser):
     def parse_known_args(  # type: ignore[override]
         self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
     ) -> tuple[argparse.Namespace, list[str]]:
-        parsed, extras = super().parse_known_args(args, namespace)
+        try:
+            parsed, extras = super().parse_known_args(args, namespace)
+        except argparse.ArgumentError as error:
+            refusal = self._refusal(error)
+            if refusal is not None:
+                raise ExoctlError(refusal, EXIT_USAGE) from None
+            self.error(str(error))
         if extras:
             self.error(_unrecognized(extras, list(self._option_string_actions)))
         return parsed, extras
+
+    def _refusal(self, error: argparse.ArgumentError) -> str | None:
+        """The group's own sentence when `error` is two flags of one exclusive group."""
+        if not error.message.startswith("not allowed with argument"):
+            return None
+        for group, message in self._refusals.items():
+            if error.argument_name in {argparse._get_action_name(a) for a in group._group_actions}:
+                return message
+        return None
 
 
 def _unrecognized(extras: list[str], options: list[str]) -> str:

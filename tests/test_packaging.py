@@ -31,7 +31,7 @@ def test_the_wheel_holds_exactly_the_packages_of_components_exocba_and_exoctl() 
         for top in ("components", "exocba", "exoctl")
         for init in (PROJECT_ROOT / top).rglob("__init__.py")
     )
-    assert {"exocba", "exocba.settings", "exoctl.drift"} <= set(found)
+    assert {"exocba", "exocba.settings", "exoctl.commands", "exoctl.drift"} <= set(found)
     assert sorted(PYPROJECT["tool"]["setuptools"]["packages"]) == found
 
 

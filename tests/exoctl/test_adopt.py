@@ -17,8 +17,9 @@ import pytest
 from azure.core.credentials import AccessToken
 from cryptography import x509
 
+from exocba import signin
 from exocba.certs import certificate_thumbprint
-from exoctl import cli, engine, graph
+from exoctl import cli, engine
 from exoctl.errors import EXIT_OK, EXIT_USAGE, ExoctlError
 from exoctl.stackfiles import load_stack_config
 from tests.conftest import PROJECT_ROOT, TENANT_ID, EntraMocks, rsa_key, self_signed_pem
@@ -134,7 +135,7 @@ def project(tmp_path: Path) -> Path:
 
 def adopt(capsys, monkeypatch, project: Path, directory: Directory, *extra: str, setup=None):
     credential = Credential()
-    monkeypatch.setattr(graph, "make_credential", lambda: credential)
+    monkeypatch.setattr(signin, "make_credential", lambda: credential)
     with FakeGraph(directory, project.parent) as fake:
         if setup:
             setup(fake)

@@ -7,11 +7,12 @@ import json
 
 import pytest
 
-from exoctl import cli, graph
+from exocba import signin
+from exoctl import cli
 from exoctl.errors import EXIT_OK
 from exoctl.stackfiles import load_stack_config
 from tests.exoctl.test_adopt import APP_ID, SP, Credential, hand_made, project
-from tests.fakes.exchange import ServicePrincipal, attach
+from tests.fakes.exchange import OneSignIn, ServicePrincipal, attach
 from tests.fakes.graph import FakeGraph
 
 __all__ = ["project"]  # the fixture, used by name
@@ -26,7 +27,8 @@ def online(cloud, monkeypatch, tmp_path):
 
 
 def adopt(capsys, monkeypatch, project, cloud, *extra) -> tuple[int, dict, str]:
-    monkeypatch.setattr(graph, "make_credential", Credential)
+    sign_in = OneSignIn(cloud.exchange, cloud.exchange_resource, Credential())
+    monkeypatch.setattr(signin, "make_credential", lambda: sign_in)
     with FakeGraph(hand_made(), project.parent) as fake:
         bundle = project.parent / "both-ca.pem"
         bundle.write_text(fake.ca_bundle.read_text() + cloud.ca_bundle.read_text())

@@ -14,8 +14,9 @@ from azure.core.credentials import AccessToken
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from exocba import signin
 from exocba.certs import certificate_thumbprint
-from exoctl import audit, automation, cli
+from exoctl import automation, cli
 from exoctl.audit import thumbprint_of
 from exoctl.errors import EXIT_DRIFT, EXIT_OK, EXIT_USAGE
 from tests.conftest import PROJECT_ROOT, TENANT_ID, rsa_key, self_signed_pem
@@ -125,7 +126,7 @@ def run_audit(
     capsys, monkeypatch, project, directory, credential=None, *extra, graph_setup=None
 ) -> tuple[int, str]:
     credential = credential or Credential()
-    monkeypatch.setattr(audit, "make_credential", lambda: credential)
+    monkeypatch.setattr(signin, "make_credential", lambda: credential)
     with FakeGraph(directory, project) as graph:
         if graph_setup:
             graph_setup(graph)
@@ -412,7 +413,7 @@ def test_a_next_link_to_another_host_is_refused() -> None:
 def test_the_stacks_cloud_decides_the_graph_host(project, capsys, monkeypatch) -> None:
     use_outputs(monkeypatch, {**OUTPUTS, "cloud": "gcc-high"})
     credential = Credential(fail=True)  # stops before any request leaves the machine
-    monkeypatch.setattr(audit, "make_credential", lambda: credential)
+    monkeypatch.setattr(signin, "make_credential", lambda: credential)
     code = cli.main(["--project-dir", str(project), "audit", "--stack", "contoso", "--json"])
     capsys.readouterr()
     assert code == EXIT_USAGE

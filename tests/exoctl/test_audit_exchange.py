@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from exoctl import audit, cli
+from exocba import signin
+from exoctl import cli
 from exoctl.errors import EXIT_DRIFT, EXIT_OK
 from tests.exoctl.test_audit import (
     OUTPUTS,
@@ -17,7 +18,7 @@ from tests.exoctl.test_audit import (
     project,
     use_outputs,
 )
-from tests.fakes.exchange import Assignment, RoleGroup, ServicePrincipal, attach
+from tests.fakes.exchange import Assignment, OneSignIn, RoleGroup, ServicePrincipal, attach
 from tests.fakes.graph import FakeGraph
 
 __all__ = ["project"]  # the fixture, used by name
@@ -49,7 +50,8 @@ def run_audit(capsys, monkeypatch, project, cloud, outputs) -> tuple[int, dict]:
     use_outputs(monkeypatch, outputs)
     directory = clean_directory()
     directory.role_assignments = []  # the role groups authorize the app, no directory role
-    monkeypatch.setattr(audit, "make_credential", Credential)
+    sign_in = OneSignIn(cloud.exchange, cloud.exchange_resource, Credential())
+    monkeypatch.setattr(signin, "make_credential", lambda: sign_in)
     with FakeGraph(directory, project) as graph:
         bundle = project / "both-ca.pem"
         bundle.write_text(graph.ca_bundle.read_text() + cloud.ca_bundle.read_text())

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from exoctl import cli, parsing
-from exoctl.errors import EXIT_USAGE
+from exoctl.errors import EXIT_USAGE, ExoctlError
 from exoctl.helptext import EPILOGS
 from tests.conftest import INITIAL_DOMAIN, PROJECT_ROOT, TENANT_ID
 
@@ -167,10 +167,10 @@ def make_pfx(tmp_path: Path, password: str):
 
 
 def test_adopt_checks_every_object_id_before_signing_in(capsys, monkeypatch, tmp_path) -> None:
-    from exoctl import graph
+    from exocba import signin
 
     signed_in: list[str] = []
-    monkeypatch.setattr(graph, "make_credential", lambda: signed_in.append("yes"))
+    monkeypatch.setattr(signin, "make_credential", lambda: signed_in.append("yes"))
     shutil.copy(PROJECT_ROOT / "Pulumi.yaml", tmp_path)
     err = refused(
         capsys, "--project-dir", str(tmp_path), "adopt", "--stack", "contoso",
@@ -329,6 +329,38 @@ def test_every_command_has_an_epilog() -> None:
     assert sorted(commands()) == sorted(EPILOGS)
 
 
+# ------------------------------------------------------------------ global options
+
+
+@pytest.mark.parametrize("name", sorted(EPILOGS))
+def test_project_dir_is_taken_after_the_command_name_too(name, tmp_path) -> None:
+    parser = cli.build_parser()
+    before = parser.parse_args(["--project-dir", str(tmp_path), *EXAMPLE_ARGS[name]])
+    after = parser.parse_args([*EXAMPLE_ARGS[name], "--project-dir", str(tmp_path)])
+    assert before.project_dir == after.project_dir == tmp_path
+
+
+def test_project_dir_after_the_name_wins_and_its_absence_keeps_the_one_before(tmp_path) -> None:
+    parser = cli.build_parser()
+    other = tmp_path / "other"
+    assert parser.parse_args(["--project-dir", str(tmp_path), "plan"]).project_dir == tmp_path
+    words = ["--project-dir", str(tmp_path), "plan", "--project-dir", str(other)]
+    assert parser.parse_args(words).project_dir == other
+    assert parser.parse_args(["plan"]).project_dir == cli.default_project_dir()
+
+
+def test_project_dir_after_the_name_is_the_project_planned(capsys, tmp_path) -> None:
+    assert cli.main(["plan", "--project-dir", str(tmp_path)]) == EXIT_USAGE
+    assert capsys.readouterr().err.startswith(f"exoctl: error: {tmp_path} holds no Pulumi.yaml")
+
+
+# Each command's example, without `exoctl` and the leading variables.
+EXAMPLE_ARGS = {
+    name: [w for w in shlex.split(example) if "=" not in w.split("-")[0]][1:]
+    for name, (_, example) in EPILOGS.items()
+}
+
+
 # ------------------------------------------------------------------ YAML
 
 
@@ -357,3 +389,40 @@ def test_a_yaml_error_names_line_column_and_cause(capsys, tmp_path, text, expect
     err = refused(capsys, "--project-dir", str(tmp_path), "plan", "--stack", "bad")
     assert err.startswith(f"exoctl: error: {tmp_path / 'Pulumi.bad.yaml'} is not valid YAML: ")
     assert f"is not valid YAML: {expected}" in err
+
+
+# ------------------------------------------------------------------ parse-time checks
+
+
+def test_two_flags_of_an_exclusive_group_get_the_commands_own_sentence(capsys, tmp_path) -> None:
+    assert cli.main(["drift", "--all", "--from", str(tmp_path / "run.json")]) == EXIT_USAGE
+    assert capsys.readouterr().err == (
+        "exoctl: error: drift needs exactly one of --stack NAME, --all or --from FILE\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["verify", "--app-id", "nope"],
+            "--app-id 'nope' is not a GUID (like 5c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f)",
+        ),
+        (["verify", "--role", "Exchange Admin"], "--role 'Exchange Admin' is not a role"),
+        (["verify", "--federated-token-env", "1X"], "--federated-token-env: not a valid"),
+        (["export-pfx", "--out", "x.pfx", "--password-env", "a b"], "--password-env: not a valid"),
+        (["drift", "--parallel", "0"], "--parallel must be at least 1 and --warn-days at least 0"),
+        (["drift", "--warn-days", "-1"], "--parallel must be at least 1 and --warn-days at least"),
+        (["drift", "--parallel", "x"], "drift: argument --parallel: invalid int value: 'x'"),
+        (["drift", "--shard", "5/4"], "--shard 5/4: I must be 1 to 4 (did you mean 4/4?)"),
+        (["adopt", "--stack", "a b"], "--stack 'a b' is not a stack name"),
+        (["adopt", "--stack", "s", "--app-id", "nope"], "adopt: --app-id 'nope' is not a GUID"),
+        (["adopt", "--managed-identity", "x"], "adopt: --managed-identity 'x' is not a GUID"),
+    ],
+)
+def test_a_wrong_value_is_refused_while_parsing_naming_its_flag(argv, message) -> None:
+    """Refused by the flag's converter, before any command runs, in the check's words."""
+    with pytest.raises(ExoctlError) as refused:
+        cli.build_parser().parse_args(argv)
+    assert str(refused.value).startswith(message)
+    assert refused.value.code == EXIT_USAGE

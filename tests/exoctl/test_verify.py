@@ -562,12 +562,12 @@ def hand_off(
 @pytest.fixture
 def host(vault, monkeypatch):
     """The host's Azure identity: may read the secret."""
-    from exoctl import graph
+    from exocba import signin
     from tests.fakes.key_vault import FixedToken
 
     identity = FixedToken()
     vault.readers.add(identity.token)
-    monkeypatch.setattr(graph, "make_credential", lambda: identity)
+    monkeypatch.setattr(signin, "make_credential", lambda: identity)
     return identity
 
 
@@ -624,10 +624,10 @@ def test_a_value_replaced_by_hand_is_a_warning_naming_the_tag(cloud, vault, host
 
 
 def test_a_host_that_may_not_read_is_told_which_role(cloud, vault, capsys, monkeypatch) -> None:
-    from exoctl import graph
+    from exocba import signin
     from tests.fakes.key_vault import FixedToken
 
-    monkeypatch.setattr(graph, "make_credential", lambda: FixedToken("not-a-reader"))
+    monkeypatch.setattr(signin, "make_credential", lambda: FixedToken("not-a-reader"))
     hand_off(vault, rsa_key(2048, "kv"), dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
     code = cli.main(key_vault_args(cloud, vault))
     document = json.loads(capsys.readouterr().out)
@@ -657,9 +657,9 @@ def test_verify_stack_reads_the_secret_id_and_compares_thumbprints(
 
 
 def test_key_vault_without_a_secret_id_or_stack_output_is_one_line(capsys, monkeypatch) -> None:
-    from exoctl import graph
+    from exocba import signin
 
-    monkeypatch.setattr(graph, "make_credential", lambda: None)
+    monkeypatch.setattr(signin, "make_credential", lambda: None)
     args = ["verify", "--app-id", APP_ID, "--tenant-id", TENANT_ID]
     assert cli.main([*args, "--organization", INITIAL_DOMAIN, "--key-vault"]) == EXIT_USAGE
     err = capsys.readouterr().err

@@ -108,6 +108,8 @@ class ExchangeOnline(Cmdlets):
             self.groups[name.casefold()] = RoleGroup(name, built_in=True)
             self.assignments += [Assignment(role, name) for role in roles]
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.deployer: Any = None
+        """The deployer's azure-identity credential against the Entra stand-in (attach)."""
         self.propagation_delay = 0
         """New-ServicePrincipal answers not-found this many times per principal."""
         self._propagation_seen: dict[str, int] = {}
@@ -244,7 +246,7 @@ def attach(cloud: Any, monkeypatch: Any, tmp_path: Any) -> ExchangeOnline:
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
 
-    from exocba import exchange_objects, exchange_rest
+    from exocba import exchange_objects, exchange_rest, signin
     from tests.conftest import rsa_key, self_signed_pem
     from tests.fakes.entra import RegisteredApp
 
@@ -279,7 +281,21 @@ def attach(cloud: Any, monkeypatch: Any, tmp_path: Any) -> ExchangeOnline:
         authority=cloud.base_url,
         disable_instance_discovery=True,
     )
-    monkeypatch.setattr(exchange_rest, "make_credential", lambda: credential)
+    online.deployer = credential
+    monkeypatch.setattr(signin, "make_credential", lambda: credential)
     exchange_rest.forget_credential()
     monkeypatch.setenv(exchange_objects.EXCHANGE_URL_VARIABLE, cloud.base_url)
     return online
+
+
+class OneSignIn:
+    """The one credential exoctl signs in with (exocba/signin.py), as DefaultAzureCredential
+    is one for every resource: the deployer's for the Exchange stand-in's resource, `graph`
+    for the rest (the Microsoft Graph stand-in)."""
+
+    def __init__(self, online: ExchangeOnline, exchange_resource: str, graph: Any) -> None:
+        self.online, self.exchange_resource, self.graph = online, exchange_resource, graph
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        exchange = scopes[0].startswith(self.exchange_resource.rstrip("/") + "/")
+        return (self.online.deployer if exchange else self.graph).get_token(*scopes, **kwargs)

@@ -57,7 +57,7 @@ def live_stack_with_vault():
 
 
 def test_up_publish_verify_as_host_preview_destroy(live_stack_with_vault) -> None:
-    from exoctl import graph
+    from exocba import signin
     from exoctl.verify import KeyVaultHandOff
 
     result = live_stack_with_vault.up(on_output=print)
@@ -65,7 +65,7 @@ def test_up_publish_verify_as_host_preview_destroy(live_stack_with_vault) -> Non
     outputs = {key: value.value for key, value in live_stack_with_vault.outputs().items()}
     source = KeyVaultHandOff(
         outputs["keyVault"]["secretId"],
-        graph.make_credential(),
+        signin.make_credential(),
         expected_thumbprint=outputs["certificateThumbprint"],
     )
     verify_until_replicated(outputs, source)
