@@ -444,7 +444,7 @@ class WritableGraph(FakeGraph):
             self.delete_service_principal(self.directory.service_principals[app["appId"]]["id"])
         del self.directory.applications[app["appId"]]
         self.directory.owners.pop(object_id, None)
-        self.directory.federated_credentials.pop(app["appId"], None)
+        self.directory.federated_credentials.pop(object_id, None)
 
     def delete_service_principal(self, object_id: str) -> None:
         """The principal's grants, and grants to it as a resource, go with it."""

@@ -120,7 +120,7 @@ class DirectoryApps(Mapping[str, RegisteredApp]):
             },
             federated=[
                 (c["issuer"], c["subject"], list(c.get("audiences") or []))
-                for c in directory.federated_credentials.get(client_id, [])
+                for c in directory.federated_credentials.get(app["id"], [])
             ],
         )
 
@@ -217,7 +217,7 @@ class Tenant(FakeMicrosoftCloud):
             "exo-cba-pipeline-read",
             seed.READ_PERMISSIONS,
         )
-        self.directory.federated_credentials[seed.READ_APP_ID] = [
+        self.directory.federated_credentials[seed.READ_APP_OBJECT_ID] = [
             {
                 "name": "main",
                 "issuer": issuer,

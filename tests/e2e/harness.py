@@ -1,0 +1,196 @@
+"""The e2e tier's plumbing: the built toolchain, a project copy, the real CLI in a subprocess.
+
+Where the toolchain lives: EXO_CBA_E2E_HOME, default <repo>/.e2e (bin/pulumi, bin-old/
+pulumi, home/ with the installed plugins), with its environment from
+<home>/../e2e/toolchain/env.sh, the one definition of the offline variables
+(PULUMI_HOME, no update check, no plugin download, no registry, no ambient plugins).
+
+Every command runs with --non-interactive, its own file backend, the tenant's CA as
+SSL_CERT_FILE (the CLI and the Go plugins) and REQUESTS_CA_BUNDLE (exoctl), and the
+pipeline's sign-in as the azuread provider documents it (ARM_CLIENT_ID,
+ARM_CLIENT_CERTIFICATE_PATH/PASSWORD, ARM_METADATA_HOSTNAME). Each call is timed:
+the figures go to <tmp>/timings.json and docs/real-engine.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+HOME_VARIABLE = "EXO_CBA_E2E_HOME"
+VENV_VARIABLE = "EXO_CBA_E2E_VENV"
+PINS = Path("e2e") / "requirements-e2e.txt"
+# What the program registers and the provider plugins the engine must find.
+PLUGINS = ("azuread", "tls")
+# Variables of the caller that would point the CLI, a plugin or exoctl elsewhere.
+_INHERITED_PREFIXES = ("PULUMI_", "ARM_", "AZURE_", "EXO_CBA_", "REQUESTS_CA_BUNDLE")
+PROJECT_FILES = ("Pulumi.yaml", "__main__.py")
+PROJECT_DIRS = ("components", "policy")
+
+
+class ToolchainMissing(Exception):
+    pass
+
+
+def e2e_home() -> Path:
+    return Path(os.environ.get(HOME_VARIABLE) or PROJECT_ROOT / ".e2e").resolve()
+
+
+def program_venv(home: Path) -> Path:
+    """The virtualenv the program and the policy pack run in.
+
+    EXO_CBA_E2E_VENV if set; <home>/venv when the toolchain pinned provider versions
+    other than requirements.txt's (e2e/requirements-e2e.txt); else the repo's .venv.
+    """
+    if os.environ.get(VENV_VARIABLE):
+        return Path(os.environ[VENV_VARIABLE]).resolve()
+    if (home.parent / PINS).is_file():
+        venv = home / "venv"
+        if not (venv / "bin" / "python").is_file():
+            raise ToolchainMissing(
+                f"{home.parent / PINS} pins provider versions: create {venv} with "
+                f"`python3 -m venv {venv} && {venv}/bin/pip install -r requirements-dev.txt "
+                f"-r {PINS}`"
+            )
+        return venv
+    return Path(sys.prefix).resolve()
+
+
+def toolchain_environment(home: Path, venv: Path, backend: Path, old: bool = False) -> dict:
+    """The process environment env.sh defines, over a clean copy of ours."""
+    script = home.parent / "e2e" / "toolchain" / "env.sh"
+    for needed in (script, home / "bin" / "pulumi"):
+        if not needed.exists():
+            raise ToolchainMissing(
+                f"{needed} is missing: build the toolchain first (e2e/toolchain/build.sh, "
+                f"or set {HOME_VARIABLE})"
+            )
+    base = {k: v for k, v in os.environ.items() if not k.startswith(_INHERITED_PREFIXES)}
+    command = f'eval "$(bash {script} {"--old" if old else ""})" && env -0'
+    result = subprocess.run(
+        ["bash", "-c", command],
+        env={**base, "E2E_BACKEND_DIR": str(backend), "E2E_VENV": str(venv)},
+        capture_output=True,
+        check=True,
+    )
+    pairs = (item.split("=", 1) for item in result.stdout.decode().split("\0") if "=" in item)
+    return dict(pairs)
+
+
+def copy_project(target: Path, venv: Path, required_version: bool = True) -> Path:
+    """The program, its Pulumi.yaml and the policy pack, with both virtualenvs linked in.
+
+    Stack files are the test's own: the repo's example stack is not copied. With
+    `required_version` False, Pulumi.yaml loses its requiredPulumiVersion, as every
+    CLI older than that key reads it (it ignores the key).
+    """
+    target.mkdir(parents=True)
+    for name in PROJECT_FILES:
+        shutil.copy2(PROJECT_ROOT / name, target / name)
+    for name in PROJECT_DIRS:
+        shutil.copytree(
+            PROJECT_ROOT / name,
+            target / name,
+            ignore=shutil.ignore_patterns("venv", "tests", "__pycache__", ".*"),
+        )
+    if not required_version:
+        text = (target / "Pulumi.yaml").read_text()
+        kept = [line for line in text.splitlines() if not line.startswith("requiredPulumiVersion")]
+        (target / "Pulumi.yaml").write_text("\n".join(kept) + "\n")
+    (target / ".venv").symlink_to(venv)
+    (target / "policy" / "venv").symlink_to(venv)
+    return target
+
+
+@dataclass
+class Timing:
+    command: str
+    seconds: float
+    code: int
+
+
+@dataclass
+class Result:
+    args: list[str]
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.stdout}\n{self.stderr}"
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+class CommandFailed(AssertionError):
+    pass
+
+
+@dataclass
+class Runner:
+    """Runs the real CLI (or exoctl) in a project directory with the tier's environment."""
+
+    env: dict[str, str]
+    cwd: Path
+    timings: list[Timing] = field(default_factory=list)
+
+    def run(
+        self,
+        *args: str,
+        env: dict[str, str] | None = None,
+        check: bool = True,
+        timeout: float = 900,
+        cwd: Path | None = None,
+    ) -> Result:
+        started = time.monotonic()
+        process = subprocess.run(
+            list(args),
+            cwd=cwd or self.cwd,
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        label = " ".join(a for a in args[:4] if not a.startswith("/"))
+        self.timings.append(Timing(label, round(time.monotonic() - started, 2), process.returncode))
+        result = Result(list(args), process.returncode, process.stdout, process.stderr)
+        if check and process.returncode != 0:
+            raise CommandFailed(
+                f"{' '.join(args)} exited {process.returncode}\n--- stdout\n"
+                f"{process.stdout[-6000:]}\n--- stderr\n{process.stderr[-6000:]}"
+            )
+        return result
+
+    def pulumi(self, *args: str, **kwargs: Any) -> Result:
+        return self.run("pulumi", "--non-interactive", *args, **kwargs)
+
+    def exoctl(self, *args: str, **kwargs: Any) -> Result:
+        return self.run(
+            sys.executable,
+            "-m",
+            "exoctl",
+            "--project-dir",
+            str(self.cwd),
+            *args,
+            **kwargs,
+            cwd=PROJECT_ROOT,
+        )
+
+
+def read_events(path: Path) -> list[dict[str, Any]]:
+    """An engine event log (`--event-log`): one JSON object a line."""
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def events_of(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [e[kind] for e in events if kind in e]
