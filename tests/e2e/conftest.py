@@ -74,19 +74,6 @@ class E2E:
         }
 
 
-def tenant_environment(tenant: Tenant) -> dict[str, str]:
-    """The stand-in as the CLI and its plugins reach it; the deployer as a pipeline signs in."""
-    return {
-        "SSL_CERT_FILE": str(tenant.ca_bundle),
-        "REQUESTS_CA_BUNDLE": str(tenant.ca_bundle),
-        "ARM_METADATA_HOSTNAME": tenant.metadata_host,
-        "ARM_CLIENT_ID": seed.DEPLOY_APP_ID,
-        "ARM_CLIENT_CERTIFICATE_PATH": str(tenant.deployer.pfx),
-        "ARM_CLIENT_CERTIFICATE_PASSWORD": tenant.deployer.password,
-        "ARM_USE_CLI": "false",
-    }
-
-
 @pytest.fixture(scope="session")
 def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2E]:
     tmp = tmp_path_factory.mktemp("e2e")
@@ -103,7 +90,7 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2E]:
     with Tenant(tmp) as tenant, FakeOidcIssuer(tmp) as issuer:
         tenant.issuer_ca = str(issuer.ca_bundle)
         tenant.add_pipeline_reader(issuer.issuer, READER_SUBJECT)
-        extra = tenant_environment(tenant)
+        extra = harness.tenant_environment(tenant)
         session = E2E(tmp, home, venv, tenant, issuer, {**env, **extra}, {**old_env, **extra})
         yield session
     _write_timings(session, time.monotonic() - started)

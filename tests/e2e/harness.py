@@ -22,7 +22,12 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from tests.fakes import tenant_seed as seed
+
+if TYPE_CHECKING:
+    from tests.fakes.tenant import Tenant
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 HOME_VARIABLE = "EXO_CBA_E2E_HOME"
@@ -108,6 +113,19 @@ def copy_project(target: Path, venv: Path, required_version: bool = True) -> Pat
     (target / ".venv").symlink_to(venv)
     (target / "policy" / "venv").symlink_to(venv)
     return target
+
+
+def tenant_environment(tenant: Tenant) -> dict[str, str]:
+    """The stand-in as the CLI and its plugins reach it; the deployer as a pipeline signs in."""
+    return {
+        "SSL_CERT_FILE": str(tenant.ca_bundle),
+        "REQUESTS_CA_BUNDLE": str(tenant.ca_bundle),
+        "ARM_METADATA_HOSTNAME": tenant.metadata_host,
+        "ARM_CLIENT_ID": seed.DEPLOY_APP_ID,
+        "ARM_CLIENT_CERTIFICATE_PATH": str(tenant.deployer.pfx),
+        "ARM_CLIENT_CERTIFICATE_PASSWORD": tenant.deployer.password,
+        "ARM_USE_CLI": "false",
+    }
 
 
 @dataclass
