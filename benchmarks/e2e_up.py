@@ -77,7 +77,9 @@ def measure(latency_ms: float, tmp: Path) -> dict[str, Any]:
     venv = harness.program_venv(home)
     backend = tmp / "state"
     backend.mkdir()
-    env = harness.toolchain_environment(home, venv, backend)
+    env = harness.plugin_home(
+        home, tmp / "pulumi-home", harness.toolchain_environment(home, venv, backend)
+    )
     with Tenant(tmp) as tenant:
         runner = harness.Runner(
             {**env, **harness.tenant_environment(tenant)},

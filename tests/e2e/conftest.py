@@ -82,8 +82,12 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2E]:
         venv = harness.program_venv(home)
         backend = tmp / "state"
         backend.mkdir()
-        env = harness.toolchain_environment(home, venv, backend)
-        old_env = harness.toolchain_environment(home, venv, backend, old=True)
+        plugins = tmp / "pulumi-home"
+        env = harness.plugin_home(home, plugins, harness.toolchain_environment(home, venv, backend))
+        old_env = {
+            **harness.toolchain_environment(home, venv, backend, old=True),
+            "PULUMI_HOME": str(plugins),
+        }
     except harness.ToolchainMissing as missing:
         pytest.fail(f"e2e toolchain: {missing}", pytrace=False)
     started = time.monotonic()

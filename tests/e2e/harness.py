@@ -49,24 +49,46 @@ def e2e_home() -> Path:
     return Path(os.environ.get(HOME_VARIABLE) or PROJECT_ROOT / ".e2e").resolve()
 
 
+def pinned(pins: Path) -> dict[str, str]:
+    """`name==version` lines of a requirements file (comments and -r lines skipped)."""
+    found = {}
+    for line in pins.read_text().splitlines():
+        requirement = line.split("#", 1)[0].strip()
+        if "==" in requirement:
+            name, version = requirement.split("==", 1)
+            found[name.strip().lower()] = version.strip()
+    return found
+
+
 def program_venv(home: Path) -> Path:
     """The virtualenv the program and the policy pack run in.
 
-    EXO_CBA_E2E_VENV if set; <home>/venv when the toolchain pinned provider versions
-    other than requirements.txt's (e2e/requirements-e2e.txt); else the repo's .venv.
+    EXO_CBA_E2E_VENV if set; else this interpreter's when it has the versions the
+    toolchain pins (e2e/requirements-e2e.txt: each provider package asks the engine for
+    exactly its own plugin version); else <home>/venv, made from those pins.
     """
+    from importlib import metadata
+
     if os.environ.get(VENV_VARIABLE):
         return Path(os.environ[VENV_VARIABLE]).resolve()
-    if (home.parent / PINS).is_file():
-        venv = home / "venv"
-        if not (venv / "bin" / "python").is_file():
-            raise ToolchainMissing(
-                f"{home.parent / PINS} pins provider versions: create {venv} with "
-                f"`python3 -m venv {venv} && {venv}/bin/pip install -r requirements-dev.txt "
-                f"-r {PINS}`"
-            )
-        return venv
-    return Path(sys.prefix).resolve()
+    pins = home.parent / PINS
+    wanted = pinned(pins) if pins.is_file() else {}
+
+    def installed(name: str) -> str | None:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return None
+
+    if all(installed(name) == version for name, version in wanted.items()):
+        return Path(sys.prefix).resolve()
+    venv = home / "venv"
+    if not (venv / "bin" / "python").is_file():
+        raise ToolchainMissing(
+            f"{pins} pins {wanted}: create {venv} with `python3 -m venv {venv} && "
+            f"{venv}/bin/pip install -r {pins}`, or set {VENV_VARIABLE}"
+        )
+    return venv
 
 
 def toolchain_environment(home: Path, venv: Path, backend: Path, old: bool = False) -> dict:
@@ -88,6 +110,19 @@ def toolchain_environment(home: Path, venv: Path, backend: Path, old: bool = Fal
     )
     pairs = (item.split("=", 1) for item in result.stdout.decode().split("\0") if "=" in item)
     return dict(pairs)
+
+
+def plugin_home(home: Path, target: Path, env: dict[str, str]) -> dict[str, str]:
+    """A PULUMI_HOME of the session's own, holding the toolchain's plugins: the CLI writes
+    into its home (plugin use stamps, workspaces, logs), the toolchain's stays as built."""
+    missing = [p for p in PLUGINS if not list((home / "home" / "plugins").glob(f"resource-{p}-v*"))]
+    if missing:
+        raise ToolchainMissing(
+            f"{home / 'home' / 'plugins'} has no {', '.join(missing)} plugin: build and install "
+            "the toolchain first (e2e/toolchain/build.sh)"
+        )
+    shutil.copytree(home / "home" / "plugins", target / "plugins", symlinks=True)
+    return {**env, "PULUMI_HOME": str(target)}
 
 
 def copy_project(target: Path, venv: Path, required_version: bool = True) -> Path:

@@ -21,6 +21,7 @@ from tests.e2e.harness import Result, Runner, events_of, read_events
 POLICY_PACK = "policy"
 POLICY_PACK_NAME = "exo-cba-guardrails"
 DEBUG_COMMANDS = "PULUMI_DEBUG_COMMANDS"
+CANNOT_RUN = "can't run policy"
 _sequence = itertools.count(1)
 
 
@@ -64,7 +65,18 @@ class Run:
         return summary
 
     def violations(self) -> list[dict[str, Any]]:
-        return self.of("policyEvent")
+        """Policy events that report a violation (not a policy that could not run)."""
+        return [e for e in self.of("policyEvent") if not e["message"].startswith(CANNOT_RUN)]
+
+    def not_run(self) -> set[tuple[str, str]]:
+        """(policy, resource name) of policies the pack could not run: in a preview, a
+        policy that reads a value only the update will know is reported, advisory,
+        "can't run policy ... during preview" (pulumi-policy), and runs at `up`."""
+        return {
+            (e["policyName"], name_of(e["resourceUrn"]))
+            for e in self.of("policyEvent")
+            if e["message"].startswith(CANNOT_RUN)
+        }
 
     def diagnostics(self, severity: str = "error") -> list[str]:
         return [d["message"] for d in self.of("diagnosticEvent") if d.get("severity") == severity]
