@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -75,8 +78,10 @@ class E2E:
 
 
 @pytest.fixture(scope="session")
-def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2E]:
-    tmp = tmp_path_factory.mktemp("e2e")
+def e2e(request: pytest.FixtureRequest) -> Iterator[E2E]:
+    # Not pytest's tmp_path: other pytest runs on the machine rotate those away. Kept
+    # when a scenario failed (event logs, the CLI's state, timings), removed otherwise.
+    tmp = Path(tempfile.mkdtemp(prefix="exo-cba-e2e-"))
     home = harness.e2e_home()
     try:
         venv = harness.program_venv(home)
@@ -98,6 +103,10 @@ def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2E]:
         session = E2E(tmp, home, venv, tenant, issuer, {**env, **extra}, {**old_env, **extra})
         yield session
     _write_timings(session, time.monotonic() - started)
+    if request.session.testsfailed:
+        print(f"\ne2e: kept {tmp} (event logs, state, timings.json)")
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
     assert not tenant.graph.unhandled, (
         f"Graph calls the stand-in does not serve: {tenant.graph.unhandled}"
     )
@@ -109,7 +118,8 @@ def _write_timings(session: E2E, total: float) -> None:
         "sessionSeconds": round(total, 1),
         "commands": [t.__dict__ for t in session.timings],
     }
-    target = Path(__import__("os").environ.get(TIMINGS_VARIABLE) or session.tmp / "timings.json")
+    default = Path(tempfile.gettempdir()) / "exo-cba-e2e-timings.json"
+    target = Path(os.environ.get(TIMINGS_VARIABLE) or default)
     target.write_text(json.dumps(document, indent=2))
 
 

@@ -121,7 +121,20 @@ def plugin_home(home: Path, target: Path, env: dict[str, str]) -> dict[str, str]
             f"{home / 'home' / 'plugins'} has no {', '.join(missing)} plugin: build and install "
             "the toolchain first (e2e/toolchain/build.sh)"
         )
-    shutil.copytree(home / "home" / "plugins", target / "plugins", symlinks=True)
+
+    def link(source: str, destination: str) -> None:
+        # The CLI does not follow symlinked plugin folders: hard links where it can.
+        try:
+            os.link(source, destination)
+        except OSError:
+            shutil.copy2(source, destination)
+
+    (target / "plugins").mkdir(parents=True)
+    for entry in (home / "home" / "plugins").iterdir():
+        if entry.is_dir():
+            shutil.copytree(entry, target / "plugins" / entry.name, copy_function=link)
+        else:
+            shutil.copy2(entry, target / "plugins" / entry.name)  # locks, use stamps: ours
     return {**env, "PULUMI_HOME": str(target)}
 
 

@@ -121,9 +121,12 @@ class Stack:
         pack = ("--policy-pack", POLICY_PACK) if policy else ()
         return self.engine("preview", *pack, *args, **kwargs)
 
-    def up(self, *args: str, policy: bool = True, **kwargs: Any) -> Run:
+    def up(self, *args: str, policy: bool = True, skip_preview: bool = True, **kwargs: Any) -> Run:
+        """`pulumi up --yes`; --skip-preview by default, the way pipelines that ran a
+        preview before run it (and twice as fast)."""
         pack = ("--policy-pack", POLICY_PACK) if policy else ()
-        return self.engine("up", "--yes", "--skip-preview", *pack, *args, **kwargs)
+        skip = ("--skip-preview",) if skip_preview else ()
+        return self.engine("up", "--yes", *skip, *pack, *args, **kwargs)
 
     def init(self) -> None:
         if not self.initialized:
