@@ -59,7 +59,7 @@ EXCHANGE_SP_OBJECT_ID = TENANT_SERVICE_PRINCIPALS[EXCHANGE_ONLINE_APP_ID][0]
 MOCK_CLOCK = dt.datetime(2026, 11, 22, 9, 30, tzinfo=dt.UTC)
 # The provider stamps a certificate when it creates it, a little after the program
 # read its clock: tests never let the two clocks agree by construction.
-PROVIDER_LAG = dt.timedelta(minutes=7, seconds=13)
+PROVIDER_LAG = dt.timedelta(minutes=7, seconds=13, microseconds=128026)
 PROVIDER_CLOCK = MOCK_CLOCK + PROVIDER_LAG
 _NAMESPACE = uuid.UUID("6f1c2a8e-2f43-4d1e-9a55-5c7d0f0e6b11")
 
@@ -151,6 +151,12 @@ def self_signed_pem(
 
 def rfc3339(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def go_time_text(moment: dt.datetime) -> str:
+    """Go's time.Time.MarshalText in UTC: RFC 3339, fraction without trailing zeros."""
+    fraction = f"{moment.microsecond:06d}000".rstrip("0")
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + (f".{fraction}" if fraction else "") + "Z"
 
 
 @dataclass
@@ -247,8 +253,10 @@ class EntraMocks(pulumi.runtime.Mocks):
         return stable_guid("cert", name), {
             **inputs,
             "certPem": pem,
-            "validityStartTime": rfc3339(self.clock),
-            "validityEndTime": rfc3339(self.clock + dt.timedelta(hours=hours)),
+            # terraform-provider-tls writes these with Go's time.MarshalText (RFC 3339
+            # with nanoseconds) from its clock; the certificate holds whole seconds.
+            "validityStartTime": go_time_text(self.clock),
+            "validityEndTime": go_time_text(self.clock + dt.timedelta(hours=hours)),
             "keyAlgorithm": "RSA",
             "readyForRenewal": False,
         }
