@@ -235,7 +235,9 @@ class EntraMocks(pulumi.runtime.Mocks):
         }
 
     def _DirectoryRoleAssignment(self, name: str, inputs: dict) -> tuple[str, dict]:
-        return stable_guid("roleAssignment", name), inputs
+        # terraform-provider-azuread v3's id form (its v0 ids were the bare Graph id).
+        assignment = stable_guid("roleAssignment", name)
+        return f"/roleManagement/directory/roleAssignments/{assignment}", inputs
 
     def _PrivateKey(self, name: str, inputs: dict) -> tuple[str, dict]:
         pem = rsa_key_pem(int(inputs.get("rsaBits", 2048)), name)

@@ -28,6 +28,7 @@ from tests.fakes.tenant import Tenant
 
 READER_SUBJECT = "repo:contoso/exo-cba:ref:refs/heads/main"
 TIMINGS_VARIABLE = "EXO_CBA_E2E_TIMINGS"
+KEEP_VARIABLE = "EXO_CBA_E2E_KEEP"
 
 
 @dataclass
@@ -80,7 +81,7 @@ class E2E:
 @pytest.fixture(scope="session")
 def e2e(request: pytest.FixtureRequest) -> Iterator[E2E]:
     # Not pytest's tmp_path: other pytest runs on the machine rotate those away. Kept
-    # when a scenario failed (event logs, the CLI's state, timings), removed otherwise.
+    # when a scenario failed or EXO_CBA_E2E_KEEP is set (event logs, the CLI's state).
     tmp = Path(tempfile.mkdtemp(prefix="exo-cba-e2e-"))
     home = harness.e2e_home()
     try:
@@ -103,7 +104,7 @@ def e2e(request: pytest.FixtureRequest) -> Iterator[E2E]:
         session = E2E(tmp, home, venv, tenant, issuer, {**env, **extra}, {**old_env, **extra})
         yield session
     _write_timings(session, time.monotonic() - started)
-    if request.session.testsfailed:
+    if request.session.testsfailed or os.environ.get(KEEP_VARIABLE):
         print(f"\ne2e: kept {tmp} (event logs, state, timings.json)")
     else:
         shutil.rmtree(tmp, ignore_errors=True)
