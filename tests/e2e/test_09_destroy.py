@@ -32,7 +32,11 @@ def test_protected_destroy_is_refused_then_unprotected_destroy_removes_only_the_
         "same",
         "update",
     }
-    stack.pulumi("destroy", "--yes")
+    # One step at a time: the toolchain's azuread stand-in lacks the provider's lock
+    # per application (tf.LockByName around each certificate's GET and PATCH), so
+    # certificates deleted side by side would send back each other's removed key
+    # (docs/real-engine.md). The real provider serializes them itself.
+    stack.pulumi("destroy", "--yes", "--parallel", "1")
     after = e2e.tenant.snapshot()
 
     app_id, sp_id = outputs["appId"], outputs["servicePrincipalObjectId"]
