@@ -14,7 +14,7 @@ import pulumi_azuread as azuread
 import pulumi_tls as tls
 
 from exocba import naming
-from exocba.certs import thumbprint
+from exocba.certs import thumbprint, whole_seconds
 
 # New-SelfSignedCertificate's defaults (KeyUsage DigitalSignature, KeyEncipherment)
 # plus the client-auth EKU; signing the client assertion needs digital_signature.
@@ -68,6 +68,8 @@ class AppCertificate(pulumi.ComponentResource):
         )
         # End date = the certificate's own NotAfter: Entra refuses a later one
         # ("Key credential end date is invalid") and an earlier one wastes validity.
+        # pulumi-tls's times carry nanoseconds; the provider sends them as RFC 3339
+        # seconds, which is the certificate's NotAfter.
         self.credential = azuread.ApplicationCertificate(
             f"{name}-credential",
             application_id=args.application_id,
@@ -93,8 +95,12 @@ class AppCertificate(pulumi.ComponentResource):
             _once(registered, self.private_key.private_key_pem_pkcs8)
         )
         self.thumbprint = self.cert_pem.apply(thumbprint)
-        self.not_before = _once(registered, self.certificate.validity_start_time)
-        self.not_after = _once(registered, self.certificate.validity_end_time)
+        # The certificate's own times (whole seconds), as Entra holds them and as
+        # brought certificates report them; pulumi-tls's carry nanoseconds.
+        self.not_before = _once(registered, self.certificate.validity_start_time).apply(
+            whole_seconds
+        )
+        self.not_after = _once(registered, self.certificate.validity_end_time).apply(whole_seconds)
         self.register_outputs(
             {
                 "thumbprint": self.thumbprint,

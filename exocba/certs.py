@@ -42,8 +42,18 @@ def not_after(pem: str | bytes) -> dt.datetime:
 
 
 def rfc3339(moment: dt.datetime) -> str:
-    """The timestamp form Entra ID and pulumi-tls use: 2026-01-02T03:04:05Z."""
+    """The timestamp form Entra ID stores: 2026-01-02T03:04:05Z."""
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def whole_seconds(timestamp: str) -> str:
+    """An RFC 3339 time as the certificate holds it, to the second.
+
+    pulumi-tls's validity times are Go's time.MarshalText, with nanoseconds
+    (2027-01-02T03:04:05.128026341Z); a certificate (x509 UTCTime) and Entra's
+    endDateTime keep whole seconds. Truncates, as the certificate does.
+    """
+    return rfc3339(dt.datetime.fromisoformat(timestamp.replace("Z", "+00:00")))
 
 
 # X.509 limits a CN to 64 characters (RFC 5280 ub-common-name).

@@ -151,7 +151,7 @@ def read_tenant(graph: Graph, app_id: str, tenant_id: str | None, cloud: Cloud) 
     sp = _get(
         graph,
         f"servicePrincipals{key}?$select=id,appId,appOwnerOrganizationId,passwordCredentials,"
-        "keyCredentials",
+        "keyCredentials,notes",
         f"app {app_id} has no service principal {where}, so it has no consent or role to "
         "adopt; let the stack create the app instead",
     )
@@ -271,7 +271,7 @@ def _adopt_identity(
             {
                 "type": DIRECTORY_ROLE_ASSIGNMENT,
                 "name": f"{name}-role-{_role_slug(role)}",
-                "id": assignment["id"],
+                "id": role_assignment_import_id(assignment),
                 "parent": name,
             }
         )
@@ -405,7 +405,7 @@ def plan_adoption(
             {
                 "type": DIRECTORY_ROLE_ASSIGNMENT,
                 "name": f"{COMPONENT_NAME}-role-{_role_slug(role)}",
-                "id": assignment["id"],
+                "id": role_assignment_import_id(assignment),
                 "parent": COMPONENT_NAME,
             }
         )
@@ -418,6 +418,8 @@ def plan_adoption(
 
     if (tenant.app.get("notes") or "") != NOTES:
         plan.first_preview.append(f"the app's notes will be set to {NOTES!r}")
+    if (tenant.sp.get("notes") or "") != NOTES:
+        plan.first_preview.append(f"the service principal's notes will be set to {NOTES!r}")
     if tenant.sp_owners != tenant.app_owners:
         plan.first_preview.append(
             "the service principal's owners will become the app's owners (exo-cba:owners): "
@@ -460,6 +462,16 @@ def plan_adoption(
     plan.config = config
     plan.import_file = {"nameTable": {}, "resources": entries}
     return plan
+
+
+def role_assignment_import_id(assignment: dict[str, Any]) -> str:
+    """azuread's DirectoryRoleAssignment id: `/roleManagement/directory/roleAssignments/{id}`.
+
+    The provider's importer validates that form (stable.ValidateRoleManagementDirectory-
+    RoleAssignmentID, terraform-provider-azuread v3; its state upgrader turns v2's bare
+    ids into it); Graph lists the bare assignment id.
+    """
+    return f"/roleManagement/directory/roleAssignments/{assignment['id']}"
 
 
 def _consent_entry(suffix: str, resource_sp_id: str, assignment: dict[str, Any]) -> dict[str, Any]:

@@ -55,7 +55,8 @@ class ProgramRun:
     resources: list[RecordedResource]
     outputs: dict[str, Any]
     """Stack outputs with UNKNOWN sentinels and secret envelopes intact. After a
-    failed run: only the outputs that resolved, as the engine keeps them."""
+    failed run: all of them if every export resolved, else none (the SDK registers
+    the stack's outputs in one call, and the engine keeps the previous ones)."""
     warnings: list[str]
     error: BaseException | None = None
     """Why the run failed (only with tolerate_failure)."""
@@ -239,7 +240,7 @@ def run_program(
 
     Exceptions the program raises (ConfigError, RunError) propagate unchanged,
     unless `tolerate_failure`: then a failed run returns what a failed `pulumi up`
-    leaves behind, the outputs that did resolve, with the error.
+    registers, with the error: every output when all resolved, else none.
     """
     sys.unraisablehook = _quiet_loop_teardown
     settings.ROOT.set(None)
@@ -285,18 +286,17 @@ def run_program(
         _tolerated.messages.add(str(failure))
 
     async def serialize_outputs() -> dict[str, Any]:
-        if error is None:
+        # The SDK registers the stack's outputs in one call (runtime/resource.py,
+        # register_resource_outputs): when an export waits on what failed, the call is
+        # never made and the engine keeps the last finished update's outputs, every one
+        # of them (seen with the real CLI, tests/e2e/test_04_failed_rotation.py).
+        try:
             serialized = await rpc.serialize_properties(dict(root.outputs), {})
-            return json_format.MessageToDict(serialized)
-        # What a failed update keeps: each output that resolved, on its own.
-        kept: dict[str, Any] = {}
-        for key, value in root.outputs.items():
-            try:
-                serialized = await rpc.serialize_properties({key: value}, {})
-            except Exception:  # noqa: S112 - an output the failure never let resolve
-                continue
-            kept.update(json_format.MessageToDict(serialized))
-        return kept
+        except Exception:
+            if error is None:
+                raise
+            return {}
+        return json_format.MessageToDict(serialized)
 
     outputs = _sync_await(serialize_outputs())
     return ProgramRun(

@@ -61,7 +61,7 @@ EXCHANGE_SP_OBJECT_ID = TENANT_SERVICE_PRINCIPALS[EXCHANGE_ONLINE_APP_ID][0]
 MOCK_CLOCK = dt.datetime(2026, 11, 22, 9, 30, tzinfo=dt.UTC)
 # The provider stamps a certificate when it creates it, a little after the program
 # read its clock: tests never let the two clocks agree by construction.
-PROVIDER_LAG = dt.timedelta(minutes=7, seconds=13)
+PROVIDER_LAG = dt.timedelta(minutes=7, seconds=13, microseconds=128026)
 PROVIDER_CLOCK = MOCK_CLOCK + PROVIDER_LAG
 _NAMESPACE = uuid.UUID("6f1c2a8e-2f43-4d1e-9a55-5c7d0f0e6b11")
 
@@ -166,6 +166,12 @@ def rfc3339(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def go_time_text(moment: dt.datetime) -> str:
+    """Go's time.Time.MarshalText in UTC: RFC 3339, fraction without trailing zeros."""
+    fraction = f"{moment.microsecond:06d}000".rstrip("0")
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + (f".{fraction}" if fraction else "") + "Z"
+
+
 @dataclass
 class EntraMocks(pulumi.runtime.Mocks):
     """A tenant as the azuread and tls providers would present it."""
@@ -242,7 +248,9 @@ class EntraMocks(pulumi.runtime.Mocks):
         }
 
     def _DirectoryRoleAssignment(self, name: str, inputs: dict) -> tuple[str, dict]:
-        return stable_guid("roleAssignment", name), inputs
+        # terraform-provider-azuread v3's id form (its v0 ids were the bare Graph id).
+        assignment = stable_guid("roleAssignment", name)
+        return f"/roleManagement/directory/roleAssignments/{assignment}", inputs
 
     def _PrivateKey(self, name: str, inputs: dict) -> tuple[str, dict]:
         # terraform-provider-tls: private_key_pem is PKCS#1 for RSA (x509.MarshalPKCS1PrivateKey),
@@ -266,8 +274,10 @@ class EntraMocks(pulumi.runtime.Mocks):
         return stable_guid("cert", name), {
             **inputs,
             "certPem": pem,
-            "validityStartTime": rfc3339(self.clock),
-            "validityEndTime": rfc3339(self.clock + dt.timedelta(hours=hours)),
+            # terraform-provider-tls writes these with Go's time.MarshalText (RFC 3339
+            # with nanoseconds) from its clock; the certificate holds whole seconds.
+            "validityStartTime": go_time_text(self.clock),
+            "validityEndTime": go_time_text(self.clock + dt.timedelta(hours=hours)),
             "keyAlgorithm": "RSA",
             "readyForRenewal": False,
         }

@@ -8,7 +8,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from exocba.certs import thumbprint
+from exocba.certs import rfc3339 as stamp
+from exocba.certs import thumbprint, whole_seconds
 from exoctl.engine import is_secret, reveal
 from tests.conftest import MOCK_CLOCK, run_stack, stable_guid
 
@@ -44,8 +45,16 @@ def test_credential_is_the_generated_certificate_within_its_validity() -> None:
     generated = run.outputs["certificatePem"]
     assert inputs["value"] == generated
     certificate = x509.load_pem_x509_certificate(generated.encode())
-    assert inputs["endDate"] == certificate.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert inputs["startDate"] == certificate.not_valid_before_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # pulumi-tls's validity times (nanoseconds), which the provider sends to Entra as
+    # RFC 3339 seconds: the certificate's own NotBefore and NotAfter.
+    cert = run.one(CERT)
+    tls = run.mocks.state[(cert.type, cert.name)][2]
+    assert (inputs["startDate"], inputs["endDate"]) == (
+        tls["validityStartTime"],
+        tls["validityEndTime"],
+    )
+    assert whole_seconds(inputs["endDate"]) == stamp(certificate.not_valid_after_utc)
+    assert whole_seconds(inputs["startDate"]) == stamp(certificate.not_valid_before_utc)
     # The lifetime comes from config; the dates from the provider, not the program's clock.
     lifetime = certificate.not_valid_after_utc - certificate.not_valid_before_utc
     assert lifetime == dt.timedelta(days=30)

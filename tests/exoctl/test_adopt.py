@@ -198,8 +198,9 @@ def test_a_hand_made_app_is_adopted_at_the_programs_urns(capsys, monkeypatch, pr
     assert by_name["exo-exchange-consent"]["id"] == (
         f"/servicePrincipals/{EXCHANGE_SP}/appRoleAssignedTo/{CONSENT_ID}"
     )
-    assert by_name["exo-role-exchange-administrator"]["id"] == "ea-assignment-1"
-    assert by_name["exo-role-global-reader"]["id"] == "gr-assignment-1"
+    roles = "/roleManagement/directory/roleAssignments"
+    assert by_name["exo-role-exchange-administrator"]["id"] == f"{roles}/ea-assignment-1"
+    assert by_name["exo-role-global-reader"]["id"] == f"{roles}/gr-assignment-1"
     assert set(by_name) == {
         "exo",
         "exo-app",
@@ -240,6 +241,7 @@ def test_what_the_first_preview_changes_and_what_stays_outside(
     )
     assert f"API permission {USER_READ} (Scope) on {GRAPH} will be removed" in out
     assert "the app's notes will be set to" in out
+    assert "the service principal's notes will be set to" in out
     # The first generation is named by the day of the first run (tests pin the clock).
     assert "a first certificate generation (exo-cert-20261122) will be created" in out
     assert "service principal's owners will become the app's owners" in out
@@ -440,7 +442,9 @@ def test_a_managed_identity_granted_by_hand_is_imported_not_duplicated(
     assert entries[f"{component}-exchange-consent"]["id"] == (
         f"/servicePrincipals/{EXCHANGE_SP}/appRoleAssignedTo/mi-consent-1"
     )
-    assert entries[f"{component}-role-exchange-administrator"]["id"] == "mi-ea-1"
+    assert entries[f"{component}-role-exchange-administrator"]["id"] == (
+        "/roleManagement/directory/roleAssignments/mi-ea-1"
+    )
     # Global Reader is a stack role the identity does not hold yet: assigned, not imported.
     assert f"{component}-role-global-reader" not in entries
     assert any("will be assigned Global Reader" in line for line in document["firstPreview"])

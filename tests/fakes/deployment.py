@@ -5,8 +5,10 @@ Each `up` runs the real program on the mock engine at a given moment:
   minutes later (conftest.PROVIDER_LAG), so the two clocks never agree;
 - resources declared again with the same inputs keep what they were created with;
 - a successful run deletes what it no longer declares and replaces the outputs;
-- a failed run deletes nothing, and only the outputs that resolved replace old
-  ones (pulumi/pulumi#14621, CLI 3.112 and later).
+- a failed run deletes nothing; its outputs replace old ones only when every export
+  resolved, since the SDK registers the stack's outputs in one call; otherwise the
+  engine keeps the previous outputs (tests/e2e/test_04_failed_rotation.py, on the
+  real CLI).
 """
 
 from __future__ import annotations

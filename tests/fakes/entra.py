@@ -92,6 +92,9 @@ class FakeMicrosoftCloud:
         self.exchange: Any = None
         """An Exchange RBAC stand-in (tests/fakes/exchange.py); when attached, it answers
         every InvokeCommand whose headers and token pass the checks here."""
+        self.other_resources: set[str] = set()
+        """Audiences besides Exchange this tenant issues tokens for (its Microsoft Graph,
+        for the azuread provider and exoctl's Graph reads); roles come from app_roles."""
         self._signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self._server = LocalHttpsServer(self._route, tmp_dir, "fake-cloud")
         self.ca_bundle = self._server.ca_bundle
@@ -162,10 +165,10 @@ class FakeMicrosoftCloud:
             return self._error(400, "invalid_request", "AADSTS900144: client_assertion missing.")
         header = jwt.get_unverified_header(assertion)
         certificate = self._find_certificate(app, header)
-        if certificate is None and "x5t" not in header and "x5t#S256" not in header:
+        if certificate is None and not self._names_certificate(header):
             return self._federated(tenant, app, assertion, form)
         if certificate is None:
-            used = header.get("x5t#S256") or header.get("x5t") or "none"
+            used = header.get("x5t#S256") or header.get("x5t") or header.get("kid") or "none"
             return self._error(
                 401,
                 "invalid_client",
@@ -208,7 +211,7 @@ class FakeMicrosoftCloud:
         if not scope.endswith("/.default"):
             return self._error(400, "invalid_scope", "AADSTS1002012: scope must be /.default.")
         audience = scope.removesuffix("/.default")
-        if audience != self.exchange_resource:
+        if audience != self.exchange_resource and audience not in self.other_resources:
             return self._error(
                 400,
                 "invalid_resource",
@@ -230,7 +233,7 @@ class FakeMicrosoftCloud:
             "ver": "1.0",
             "wids": sorted(app.directory_roles | {DEFAULT_SP_WID}),
         }
-        roles = sorted(app.app_roles.get(self.exchange_resource, set()))
+        roles = sorted(app.app_roles.get(audience, set()))
         if roles:
             token_claims["roles"] = roles
         token = jwt.encode(token_claims, self._signing_key, algorithm="RS256")
@@ -303,10 +306,20 @@ class FakeMicrosoftCloud:
         return self._issue(tenant, app, form)
 
     @staticmethod
+    def _names_certificate(header: dict[str, Any]) -> bool:
+        """A certificate assertion (x5t, x5t#S256, or a `kid` that is a SHA-1
+        thumbprint, as go-azure-sdk sends it) rather than a federated token."""
+        kid = _b64decode(header.get("kid"))
+        return "x5t" in header or "x5t#S256" in header or (kid is not None and len(kid) == 20)
+
+    @staticmethod
     def _find_certificate(app: RegisteredApp, header: dict[str, Any]) -> x509.Certificate | None:
-        """Look the key up by thumbprint header; clients pad base64url or not."""
+        """Look the key up by thumbprint header; clients pad base64url or not.
+
+        go-azure-sdk (the azuread provider) names the key only by `kid`, the
+        certificate's SHA-1 in base64url; MSAL sends x5t or x5t#S256."""
         sha256 = _b64decode(header.get("x5t#S256"))
-        sha1 = _b64decode(header.get("x5t"))
+        sha1 = _b64decode(header.get("x5t")) or _b64decode(header.get("kid"))
         for certificate in app.certificates:
             der = certificate.public_bytes(serialization.Encoding.DER)
             if sha256 is not None and sha256 == hashlib.sha256(der).digest():

@@ -21,12 +21,14 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlparse
+from urllib.parse import parse_qs, quote, unquote, urlparse
 
 from tests.fakes.https import LocalHttpsServer, Request
 
 TOKEN = "graph-token-for-tests"
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "graph"
+SAFE = "$'(),=:"
+"""Characters left as they are in a query value of a link (Graph's own links keep them)."""
 
 
 @cache
@@ -149,7 +151,10 @@ class Directory:
 
 
 class FakeGraph:
-    def __init__(self, directory: Directory, tmp_dir: Path) -> None:
+    def __init__(
+        self, directory: Directory, tmp_dir: Path, server: LocalHttpsServer | None = None
+    ) -> None:
+        """`server`: serve from another stand-in's server (one tenant on one host)."""
         self.directory = directory
         self.status_override: int | None = None
         self.failures: dict[str, tuple[int, str, str]] = {}
@@ -160,7 +165,9 @@ class FakeGraph:
         """When each request arrived (time.monotonic)."""
         self.link_form = "absolute"
         """How @odata.nextLink is written: absolute, root-relative (/v1.0/…) or relative."""
-        self._server = LocalHttpsServer(self._route, tmp_dir, "fake-graph")
+        self.page_size = 1
+        """Items per page; 1 exercises paging on every list (Graph's default is 100)."""
+        self._server = server or LocalHttpsServer(self._route, tmp_dir, "fake-graph")
         self.base_url = self._server.base_url
         self.ca_bundle = self._server.ca_bundle
         self.requests = self._server.requests
@@ -180,11 +187,15 @@ class FakeGraph:
         return url.removeprefix("/v1.0/")
 
     def _page(self, items: list[dict[str, Any]], url: str, skip: int) -> dict[str, Any]:
-        document: dict[str, Any] = {"value": items[skip : skip + 1]}
-        if skip + 1 < len(items):
+        end = skip + self.page_size
+        document: dict[str, Any] = {"value": items[skip:end]}
+        if end < len(items):
             separator = "&" if "?" in url else "?"
-            document["@odata.nextLink"] = self._next_link(f"{url}{separator}$skiptoken={skip + 1}")
+            document["@odata.nextLink"] = self._next_link(f"{url}{separator}$skiptoken={end}")
         return document
+
+    def _authorized(self, request: Request) -> bool:
+        return request.headers.get("authorization") == f"Bearer {TOKEN}"
 
     @staticmethod
     def _error(status: int, code: str, message: str) -> tuple[int, dict[str, Any]]:
@@ -198,7 +209,7 @@ class FakeGraph:
 
     def _route(self, request: Request) -> tuple:
         self.times.append(time.monotonic())
-        if request.headers.get("authorization") != f"Bearer {TOKEN}":
+        if not self._authorized(request):
             return self._error(401, "InvalidAuthenticationToken", "Access token is empty.")
         if self.throttle:
             status, wait = self.throttle.pop(0)
@@ -218,8 +229,11 @@ class FakeGraph:
                 return self._error(status, code, message)
         query = parse_qs(parsed.query)
         skip = int(query.pop("$skiptoken", ["0"])[0])
+        # Graph's links are URL-encoded: a space in $filter would break the request line.
         base = parsed.path + (
-            "?" + "&".join(f"{k}={v[0]}" for k, v in query.items()) if query else ""
+            "?" + "&".join(f"{k}={quote(v[0], safe=SAFE)}" for k, v in query.items())
+            if query
+            else ""
         )
         directory = self.directory
 

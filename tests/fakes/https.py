@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import ssl
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,16 +21,21 @@ class Request:
     path: str
     headers: dict[str, str]
     body: bytes
+    received: float = 0.0
+    """time.monotonic() when the request arrived."""
 
 
-Route = Callable[[Request], tuple[int, dict[str, Any]] | tuple[int, dict[str, Any], dict[str, str]]]
-"""(status, JSON document[, extra headers])."""
+Route = Callable[
+    [Request],
+    tuple[int, dict[str, Any] | None] | tuple[int, dict[str, Any] | None, dict[str, str]],
+]
+"""(status, JSON document or None for no body (204)[, extra headers])."""
 
 
 class LocalHttpsServer:
     """Serves `route(request)` on https://127.0.0.1:<port>; records every request."""
 
-    def __init__(self, route: Route, tmp_dir: Path, name: str) -> None:
+    def __init__(self, route: Route, tmp_dir: Path, name: str, port: int = 0) -> None:
         self.requests: list[Request] = []
         ca = trustme.CA()
         self.ca_bundle = tmp_dir / f"{name}-ca.pem"
@@ -49,22 +55,29 @@ class LocalHttpsServer:
                     self.path,
                     {k.lower(): v for k, v in self.headers.items()},
                     self.rfile.read(length) if length else b"",
+                    time.monotonic(),
                 )
                 server.requests.append(request)
                 answer = route(request)
                 status, document = answer[0], answer[1]
-                data = json.dumps(document).encode()
                 self.send_response(status)
                 for name, value in (answer[2] if len(answer) > 2 else {}).items():
                     self.send_header(name, value)
+                if document is None:
+                    # 204 No Content carries no body; a client reusing the connection
+                    # would read stray bytes as the next response.
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                data = json.dumps(document).encode()
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_GET = do_POST = _serve
+            do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _serve
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         self.base_url = f"https://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
