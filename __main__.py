@@ -22,25 +22,18 @@ from components.managed_identity import (
     ManagedIdentityAccessArgs,
     identity_resource_name,
 )
-from components.settings import (
-    active_public_certificate,
-    load_settings,
-    read_provider_config,
-    read_pulumi_config,
+from components.outputs import (
+    federated_credentials_output,
+    key_vault_output,
+    managed_identities_output,
+    roles_output,
 )
+from components.settings import load_settings, read_provider_config, read_pulumi_config
 from components.stack_state import previous_ledger, require_engine
 from components.tenant import initial_domain, managed_identities, tenant_id
 from exocba import naming
-from exocba.certs import stack_common_name
-from exocba.connect import (
-    CONNECT_OUTPUTS,
-    connect_from_key_vault,
-    connect_lines,
-    connect_managed_identity,
-    github_workflow_steps,
-)
+from exocba.connect import CONNECT_OUTPUTS, connect_lines
 from exocba.consents import compliance_consent
-from exocba.rotation import plan_generations
 
 require_engine()
 now = current_time()
@@ -59,18 +52,8 @@ for note in settings.notes:
 
 identities = managed_identities(settings.managed_identities)
 
-ledger = None
-if not settings.bring_your_own:
-    ledger = plan_generations(
-        previous_ledger(),
-        now,
-        settings.rotation_days,
-        subject=settings.subject
-        if settings.subject_is_explicit
-        else stack_common_name(pulumi.get_stack(), settings.tenant_id),
-        legacy_subject=settings.subject,
-    )
-
+# Read before any resource is declared, and only where there is rotation to remember.
+rotation_memory = None if settings.bring_your_own else previous_ledger()
 organization = settings.organization or initial_domain()
 
 app = ExchangeOnlineApp(
@@ -112,15 +95,15 @@ credentials = CertificateCredentials(
     CertificateCredentialsArgs(
         application_id=app.application.id,
         subject=settings.subject,
+        subject_is_explicit=settings.subject_is_explicit,
         key_size=settings.key_size,
         validity_days=settings.validity_days,
-        ledger=ledger,
+        now=now,
+        stack=pulumi.get_stack(),
+        tenant_id=settings.tenant_id,
+        rotation_days=settings.rotation_days,
+        previous_ledger=rotation_memory,
         public_certificates=settings.public_certificates,
-        active_public_certificate=(
-            active_public_certificate(settings.public_certificates, now)
-            if settings.bring_your_own
-            else None
-        ),
     ),
 )
 hand_off = None
@@ -148,7 +131,7 @@ pulumi.export("appId", app.client_id)
 pulumi.export("tenantId", tenant_id())
 pulumi.export("organization", organization)
 pulumi.export("servicePrincipalObjectId", app.service_principal_object_id)
-pulumi.export("roles", [{"name": r.name, "templateId": r.template_id} for r in settings.roles])
+pulumi.export("roles", roles_output(settings.roles))
 pulumi.export("certificateThumbprint", credentials.thumbprint)
 pulumi.export("certificateNotAfter", credentials.not_after)
 pulumi.export("certificatePem", credentials.cert_pem)
@@ -161,67 +144,43 @@ pulumi.export("cloud", settings.cloud.name)
 if settings.exchange_role_groups is not None:
     pulumi.export("exchangeRoleGroups", exchange_role_groups_output(settings.exchange_role_groups))
 connect = pulumi.Output.all(
-    app.client_id, credentials.thumbprint, organization, credentials.common_name
-).apply(lambda values: connect_lines(*values, cloud=settings.cloud))
+    app_id=app.client_id,
+    thumbprint=credentials.thumbprint,
+    organization=organization,
+    common_name=credentials.common_name,
+).apply(lambda v: connect_lines(**v, cloud=settings.cloud))
 for output_name in CONNECT_OUTPUTS:
     pulumi.export(output_name, connect[output_name])
 pulumi.export(
     "managedIdentities",
-    pulumi.Output.from_input(organization).apply(
-        lambda org: [
-            {
-                "objectId": i.object_id,
-                "clientId": i.client_id,
-                "kind": "user-assigned" if i.user_assigned else "system-assigned",
-                "connectCommand": connect_managed_identity(
-                    org, settings.cloud, i.client_id if i.user_assigned else None
-                ),
-            }
-            for i in identities
-        ]
+    pulumi.Output.all(organization=organization).apply(
+        lambda v: managed_identities_output(identities, **v, cloud=settings.cloud)
     ),
 )
 pulumi.export(
     "federatedCredentials",
-    pulumi.Output.all(app.client_id, tenant_id(), organization).apply(
-        lambda values: [
-            {
-                "name": c.name,
-                "issuer": c.issuer,
-                "subject": c.subject,
-                "audiences": list(c.audiences),
-                "githubWorkflow": github_workflow_steps(*values, settings.cloud)
-                if c.github
-                else None,
-            }
-            for c in settings.federated_credentials
-        ]
+    pulumi.Output.all(app_id=app.client_id, tenant_id=tenant_id(), organization=organization).apply(
+        lambda v: federated_credentials_output(
+            settings.federated_credentials, **v, cloud=settings.cloud
+        )
     ),
 )
 if hand_off is not None:
     pulumi.export(
         "keyVault",
         pulumi.Output.all(
-            app.client_id,
-            organization,
-            credentials.common_name,
-            hand_off.secret_id,
-            hand_off.certificate_secret_id,
+            app_id=app.client_id,
+            organization=organization,
+            common_name=credentials.common_name,
+            secret_id=hand_off.secret_id,
+            certificate_secret_id=hand_off.certificate_secret_id,
         ).apply(
-            lambda values: {
-                "vaultId": hand_off.vault.id,
-                "secretName": hand_off.secret_name,
-                "secretId": values[3],
-                "readers": list(hand_off.vault.readers),
-                "connectScript": connect_from_key_vault(
-                    *values[:3], hand_off.vault.name, hand_off.secret_name, settings.cloud
-                ),
-                # For the Key Vault VM extension's observedCertificates (docs/windows-hosts.md).
-                **(
-                    {"certificateName": hand_off.certificate_name, "certificateSecretId": values[4]}
-                    if hand_off.certificate_name
-                    else {}
-                ),
-            }
+            lambda v: key_vault_output(
+                hand_off.vault,
+                secret_name=hand_off.secret_name,
+                certificate_name=hand_off.certificate_name,
+                cloud=settings.cloud,
+                **v,
+            )
         ),
     )

@@ -15,23 +15,46 @@ from dataclasses import dataclass
 import pulumi
 
 from components.app_certificate import AppCertificate, AppCertificateArgs
-from components.settings import PublicCertificate
+from components.settings import PublicCertificate, active_public_certificate
 from components.uploaded_certificate import UploadedCertificate, UploadedCertificateArgs
 from exocba import naming
-from exocba.certs import common_name, rfc3339
-from exocba.rotation import Ledger, generation_name
+from exocba.certs import common_name, rfc3339, stack_common_name
+from exocba.rotation import Ledger, generation_name, plan_generations
 
 
 @dataclass
 class CertificateCredentialsArgs:
     application_id: pulumi.Input[str]
     subject: str
+    """certificate.subject, or the legacy subject (Settings.subject)."""
     key_size: int
     validity_days: int
-    ledger: Ledger | None = None
-    """Generations to declare (generated mode)."""
+    now: dt.datetime
+    """The rotation clock: which generation, or which brought certificate, is active."""
+    stack: str
+    rotation_days: int
+    tenant_id: str | None = None
+    subject_is_explicit: bool = False
+    previous_ledger: Ledger | None = None
+    """The ledger the last finished run exported (generated mode)."""
     public_certificates: tuple[PublicCertificate, ...] = ()
-    active_public_certificate: PublicCertificate | None = None
+    """Brought certificates (bring-your-own mode); none means generated mode."""
+
+    def new_generation_subject(self) -> str:
+        """An explicit certificate.subject, else the name every generation of this stack
+        and tenant shares, which scripts select certificates by."""
+        if self.subject_is_explicit:
+            return self.subject
+        return stack_common_name(self.stack, self.tenant_id)
+
+    def planned_ledger(self) -> Ledger:
+        return plan_generations(
+            self.previous_ledger,
+            self.now,
+            self.rotation_days,
+            subject=self.new_generation_subject(),
+            legacy_subject=self.subject,
+        )
 
 
 class CertificateCredentials(pulumi.ComponentResource):
@@ -59,10 +82,12 @@ class CertificateCredentials(pulumi.ComponentResource):
     ) -> None:
         super().__init__(naming.CERTIFICATE_CREDENTIALS, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        ledger = None
         if args.public_certificates:
             self._uploaded(name, args, child)
         else:
-            self._generated(name, args, child)
+            ledger = args.planned_ledger()
+            self._generated(name, args, ledger, child)
         self.common_name = self.cert_pem.apply(common_name)
         self.register_outputs(
             {
@@ -70,30 +95,32 @@ class CertificateCredentials(pulumi.ComponentResource):
                 "certificates": self.certificates,
                 # The planned ledger, known even in preview (the exported one waits
                 # for the credentials): `exoctl plan` shows the rotation from it.
-                "plannedLedger": args.ledger.to_output() if args.ledger else None,
+                "plannedLedger": ledger.to_output() if ledger else None,
             }
         )
 
     def _generated(
-        self, name: str, args: CertificateCredentialsArgs, child: pulumi.ResourceOptions
+        self,
+        name: str,
+        args: CertificateCredentialsArgs,
+        planned: Ledger,
+        child: pulumi.ResourceOptions,
     ) -> None:
-        if args.ledger is None:
-            raise ValueError("generated mode needs a rotation ledger")
         generations: dict[dt.date, AppCertificate] = {
             generation: AppCertificate(
                 f"{name}-{generation_name(generation)}",
                 AppCertificateArgs(
                     application_id=args.application_id,
-                    subject=args.ledger.subject_of(generation, args.subject),
+                    subject=planned.subject_of(generation, args.subject),
                     key_size=args.key_size,
                     validity_days=args.validity_days,
                 ),
                 opts=child,
             )
-            for generation in args.ledger.generations
+            for generation in planned.generations
         }
-        active = generations[args.ledger.active]
-        ledger = args.ledger.to_output()
+        active = generations[planned.active]
+        ledger = planned.to_output()
         self.rotation_ledger = pulumi.Output.all(
             *[c.credential.id for c in generations.values()]
         ).apply(lambda _: ledger)
@@ -106,7 +133,7 @@ class CertificateCredentials(pulumi.ComponentResource):
         self.certificates = pulumi.Output.all(
             *[
                 pulumi.Output.all(c.thumbprint, c.not_before, c.not_after).apply(
-                    lambda values, is_active=(g == args.ledger.active): {
+                    lambda values, is_active=(g == planned.active): {
                         "thumbprint": values[0],
                         "notBefore": values[1],
                         "notAfter": values[2],
@@ -120,9 +147,7 @@ class CertificateCredentials(pulumi.ComponentResource):
     def _uploaded(
         self, name: str, args: CertificateCredentialsArgs, child: pulumi.ResourceOptions
     ) -> None:
-        active = args.active_public_certificate
-        if active is None:
-            raise ValueError("bring-your-own mode needs the active certificate")
+        active = active_public_certificate(args.public_certificates, args.now)
         for certificate in args.public_certificates:
             UploadedCertificate(
                 f"{name}-{certificate.thumbprint[:12].lower()}",
