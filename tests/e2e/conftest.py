@@ -1,6 +1,6 @@
 """Session fixtures of the e2e tier: the tenant stand-in, the toolchain, shared stacks.
 
-Run with `.venv/bin/python -m pytest tests/e2e -m e2e` (README, "The e2e tier"). The
+Run with `.venv/bin/python -m pytest tests/e2e -m e2e` (docs/real-engine.md). The
 fast tier deselects the `e2e` marker (pyproject addopts); a missing toolchain fails
 every scenario with what to build, it never skips.
 """

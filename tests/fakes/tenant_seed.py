@@ -159,7 +159,7 @@ def pipeline_app(
         displayName=name,
         publisherDomain=INITIAL_DOMAIN,
         keyCredentials=key_credentials,
-        notes="The pipeline's sign-in (README, 'Azure sign-in without secrets').",
+        notes="The pipeline's sign-in (docs/pipelines.md, 'Azure sign-in without secrets').",
     )
     sp = g.service_principal(
         sp_id,
