@@ -6,6 +6,7 @@
 """
 
 from exoctl.drift.classify import (
+    Change,
     StackResult,
     classify,
     document,
@@ -16,6 +17,7 @@ from exoctl.drift.fleet import Progress, certificate_warning, check_stack, check
 from exoctl.drift.formats import Recording, load_recording
 
 __all__ = [
+    "Change",
     "Progress",
     "Recording",
     "StackResult",

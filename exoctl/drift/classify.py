@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from exocba import naming
@@ -55,7 +55,43 @@ def _kind(refresh: bool, op: str, chain: list[str], applied: bool) -> str:
     return "pending"
 
 
-def classify(recording: Recording, stack: str | None = None) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Change:
+    """One classified change: what `--json` writes per change, in that order."""
+
+    stack: str
+    urn: str
+    type: str
+    name: str
+    op: str
+    kind: str
+    properties: tuple[str, ...] = ()
+
+    @property
+    def chain(self) -> list[str]:
+        """The URN's type chain: the resource's own type and its parents'."""
+        return urn_parts(self.urn)[0]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stack": self.stack,
+            "urn": self.urn,
+            "type": self.type,
+            "name": self.name,
+            "op": self.op,
+            "kind": self.kind,
+            "properties": list(self.properties),
+        }
+
+
+def _part_of_rotation(change: Change) -> Change:
+    """The hand-off's new secret version in a rotating run belongs to the rotation."""
+    if change.kind == "pending" and change.op == "update" and HAND_OFF_TYPE in change.chain:
+        return replace(change, kind="rotation")
+    return change
+
+
+def classify(recording: Recording, stack: str | None = None) -> list[Change]:
     changes = []
     for step in recording.steps.values():
         op = _final_op(step.ops)
@@ -63,40 +99,36 @@ def classify(recording: Recording, stack: str | None = None) -> list[dict[str, A
             continue
         chain, name = urn_parts(step.urn)
         changes.append(
-            {
-                "stack": stack or urn_stack(step.urn),
-                "urn": step.urn,
-                "type": chain[-1] if chain else "",
-                "name": name,
-                "op": op,
-                "kind": _kind(step.refresh, op, chain, recording.applied),
-                "properties": step.properties,
-            }
+            Change(
+                stack=stack or urn_stack(step.urn),
+                urn=step.urn,
+                type=chain[-1] if chain else "",
+                name=name,
+                op=op,
+                kind=_kind(step.refresh, op, chain, recording.applied),
+                properties=tuple(step.properties),
+            )
         )
-    if any(change["kind"] == "rotation" for change in changes):
-        for change in changes:
-            chain, _ = urn_parts(change["urn"])
-            if change["kind"] == "pending" and change["op"] == "update" and HAND_OFF_TYPE in chain:
-                change["kind"] = "rotation"
+    if any(change.kind == "rotation" for change in changes):
+        changes = [_part_of_rotation(change) for change in changes]
     for missing in recording.unitemized:
         changes.append(
-            {
-                "stack": stack or (recording.stacks()[0]),
-                "urn": "",
-                "type": "",
-                "name": f"{missing.count} x {UNITEMIZED_NAME}",
-                "op": missing.op,
-                "kind": _kind(missing.refresh, missing.op, [], recording.applied),
-                "properties": [],
-            }
+            Change(
+                stack=stack or (recording.stacks()[0]),
+                urn="",
+                type="",
+                name=f"{missing.count} x {UNITEMIZED_NAME}",
+                op=missing.op,
+                kind=_kind(missing.refresh, missing.op, [], recording.applied),
+            )
         )
-    return sorted(changes, key=lambda c: (c["stack"], _KIND_ORDER[c["kind"]], c["urn"]))
+    return sorted(changes, key=lambda c: (c.stack, _KIND_ORDER[c.kind], c.urn))
 
 
 @dataclass
 class StackResult:
     stack: str
-    changes: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -104,10 +136,10 @@ class StackResult:
     def status(self) -> str:
         if self.errors:
             return "error"
-        return worst(KIND_TO_STATUS[c["kind"]] for c in self.changes)
+        return worst(KIND_TO_STATUS[c.kind] for c in self.changes)
 
     def summary(self) -> dict[str, Any]:
-        counts = {kind: sum(c["kind"] == kind for c in self.changes) for kind in KIND_TO_STATUS}
+        counts = {kind: sum(c.kind == kind for c in self.changes) for kind in KIND_TO_STATUS}
         return {
             "stack": self.stack,
             "status": self.status,
@@ -133,9 +165,7 @@ def results_from_recording(recording: Recording, stack: str | None = None) -> li
         results = [StackResult(stack, classify(recording, stack))]
     else:
         changes = classify(recording)
-        results = [
-            StackResult(s, [c for c in changes if c["stack"] == s]) for s in recording.stacks()
-        ]
+        results = [StackResult(s, [c for c in changes if c.stack == s]) for s in recording.stacks()]
     results[0].errors += recording.errors
     results[0].warnings += recording.warnings
     return results
@@ -144,7 +174,7 @@ def results_from_recording(recording: Recording, stack: str | None = None) -> li
 def document(results: Sequence[StackResult]) -> dict[str, Any]:
     return {
         "status": worst(result.status for result in results),
-        "changes": [change for result in results for change in result.changes],
+        "changes": [change.to_json() for result in results for change in result.changes],
         "stacks": [result.summary() for result in results],
         "warnings": [f"{r.stack}: {w}" for r in results for w in r.warnings],
         "errors": [f"{r.stack}: {e}" for r in results for e in r.errors],

@@ -227,60 +227,37 @@ def _summary(recording: Recording, summary: dict[str, Any]) -> None:
         recording.applied = True
 
 
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
 def from_engine_events(events: Iterable[Any]) -> Recording:
-    """Automation API EngineEvent objects, mapped back to the log's shape."""
+    """Automation API EngineEvent objects, read back into the log's shape.
 
-    def metadata(meta: Any) -> dict[str, Any]:
-        return {
-            "op": getattr(meta.op, "value", meta.op),
-            "urn": meta.urn,
-            "diffs": list(meta.diffs or []),
-            "detailedDiff": {key: {} for key in meta.detailed_diff or {}},
-        }
+    The SDK's event classes (pulumi.automation.events) mirror apitype's JSON field
+    for field, snake_case for camelCase, so each event converts back by its own
+    attributes; what the SDK drops (errorEvent, a summary's isPreview and result)
+    stays absent, as from_events expects of an older log.
+    """
+    from enum import Enum
 
-    def as_dict(event: Any) -> dict[str, Any]:
-        if event.resource_pre_event:
-            return {"resourcePreEvent": {"metadata": metadata(event.resource_pre_event.metadata)}}
-        if event.res_outputs_event:
-            return {"resOutputsEvent": {"metadata": metadata(event.res_outputs_event.metadata)}}
-        if event.res_op_failed_event:
-            failed = metadata(event.res_op_failed_event.metadata)
-            return {"resOpFailedEvent": {"metadata": failed}}
-        if event.diagnostic_event:
-            diagnostic = event.diagnostic_event
-            return {
-                "diagnosticEvent": {
-                    "severity": diagnostic.severity,
-                    "message": diagnostic.message,
-                    "urn": diagnostic.urn,
-                }
-            }
-        if event.policy_event:
-            policy = event.policy_event
-            return {
-                "policyEvent": {
-                    "resourceUrn": policy.resource_urn,
-                    "message": policy.message,
-                    "policyName": policy.policy_name,
-                    "policyPackName": policy.policy_pack_name,
-                    "policyPackVersion": policy.policy_pack_version,
-                    "enforcementLevel": getattr(
-                        policy.enforcement_level, "value", policy.enforcement_level
-                    ),
-                }
-            }
-        if event.summary_event:
-            summary = event.summary_event
-            return {
-                "summaryEvent": {
-                    "maybeCorrupt": summary.maybe_corrupt,
-                    "isPreview": getattr(summary, "is_preview", True),
-                    "result": getattr(summary, "result", SUCCEEDED) or SUCCEEDED,
-                }
-            }
-        return {}
+    from pulumi.automation.events import BaseEvent
 
-    return from_events(as_dict(event) for event in events)
+    def as_json(value: Any) -> Any:
+        if isinstance(value, Enum):
+            return value.value
+        if isinstance(value, BaseEvent):
+            return {
+                _camel(key): as_json(item) for key, item in vars(value).items() if item is not None
+            }
+        if isinstance(value, dict):
+            return {key: as_json(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [as_json(item) for item in value]
+        return value
+
+    return from_events(as_json(event) for event in events)
 
 
 def from_digest(document: dict[str, Any], refresh: bool | None) -> Recording:

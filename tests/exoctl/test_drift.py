@@ -76,6 +76,16 @@ def test_portal_changes_are_drift(tmp_path, capsys) -> None:
     )
 
 
+def test_each_change_in_json_keeps_its_key_order(tmp_path, capsys) -> None:
+    # merge.py and the workflows read these keys; scripts may read them positionally
+    events = ev.refresh_preview("contoso", GENERATIONS, {"exo-app": ("update", ["displayName"])})
+    cli.main(["drift", "--from", log(tmp_path, events), "--json"])
+    out = capsys.readouterr().out
+    (change,) = json.loads(out)["changes"]
+    assert list(change) == ["stack", "urn", "type", "name", "op", "kind", "properties"]
+    assert '"op": "update",\n      "kind": "drift",\n      "properties": [' in out
+
+
 def test_a_clean_refresh_is_in_sync(tmp_path, capsys) -> None:
     code, report = drift(
         capsys, "--from", log(tmp_path, ev.refresh_preview("contoso", GENERATIONS))

@@ -187,21 +187,21 @@ def test_a_shard_count_outside_the_matrix_cap_stops_the_run(tmp_path: Path, shar
 
 
 def shard_report(stacks: list[str], index: int, count: int, drifted: set[str]) -> dict:
-    from exoctl.drift import StackResult, document
+    from exoctl.drift import Change, StackResult, document
     from exoctl.drift.shard import header, share
 
-    def changes(stack: str) -> list[dict]:
+    def changes(stack: str) -> list[Change]:
         urn = f"urn:pulumi:{stack}::exo-cba::azuread:index/servicePrincipal:ServicePrincipal::sp"
         return [
-            {
-                "stack": stack,
-                "urn": urn,
-                "type": "azuread:index/servicePrincipal:ServicePrincipal",
-                "name": "sp",
-                "op": "update",
-                "kind": "drift",
-                "properties": ["notes"],
-            }
+            Change(
+                stack=stack,
+                urn=urn,
+                type="azuread:index/servicePrincipal:ServicePrincipal",
+                name="sp",
+                op="update",
+                kind="drift",
+                properties=("notes",),
+            )
         ]
 
     results = [

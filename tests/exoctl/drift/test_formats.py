@@ -244,3 +244,39 @@ def test_an_event_batch_is_read_too(capsys, tmp_path) -> None:
     batch.write_text(json.dumps({"events": events_of("TestRefreshBasics__all-0-0-preview")}))
     code, report = drift(capsys, "--from", str(batch))
     assert (code, report["status"]) == (EXIT_DRIFT, "drift")
+
+
+# ------------------------------------------------------------------ the Automation API's objects
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "TestRefreshBasics__all-0-0-preview",
+        "TestSingleResourceDefaultProviderLifecycle__-0-0-preview",
+    ],
+)
+def test_the_sdks_event_objects_read_as_the_log_they_came_from(name: str) -> None:
+    from pulumi.automation.events import EngineEvent
+
+    from exoctl.drift.formats import from_engine_events, from_events
+
+    events = events_of(name)
+    live = from_engine_events(EngineEvent.from_json(event) for event in events)
+    logged = from_events(events)
+    assert live.steps and live.steps == logged.steps
+    # plain strings, not the SDK's OpType, so the text table prints "update"
+    assert all(type(op) is str for step in live.steps.values() for op in step.ops)
+    assert (live.errors, live.warnings, live.urns) == (logged.errors, logged.warnings, logged.urns)
+
+
+def test_a_corrupt_state_summary_from_the_sdk_is_an_error() -> None:
+    from pulumi.automation.events import EngineEvent
+
+    from exoctl.drift.formats import from_engine_events
+
+    summary = EngineEvent.from_json({"summaryEvent": {"maybeCorrupt": True}})
+    assert from_engine_events([summary]).errors == [
+        "the engine reported that state may be corrupt (maybeCorrupt): a resource "
+        "operation stopped midway; run `pulumi refresh` and check the stack"
+    ]
