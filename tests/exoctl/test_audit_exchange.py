@@ -10,7 +10,7 @@ import pytest
 from exocba import signin
 from exoctl import cli
 from exoctl.errors import EXIT_DRIFT, EXIT_OK
-from tests.exoctl.test_audit import (
+from tests.fakes.audit import (
     OUTPUTS,
     SP,
     Credential,

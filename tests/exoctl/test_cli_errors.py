@@ -134,8 +134,8 @@ def test_the_stand_in_does_see_a_request_when_the_arguments_are_good(
     cloud, capsys, monkeypatch, tmp_path
 ) -> None:
     """The counter-test: without the usage error, verify does reach the stand-in."""
-    from tests.exoctl.test_verify import PASSWORD as PFX_PASSWORD
-    from tests.exoctl.test_verify import register
+    from tests.fakes.verification import PASSWORD as PFX_PASSWORD
+    from tests.fakes.verification import register
 
     monkeypatch.setenv("PFX_PASSWORD", PFX_PASSWORD)
     pfx_path, certificate = make_pfx(tmp_path, PFX_PASSWORD)

@@ -22,13 +22,12 @@ from exoctl.key_vault import HandOffError, read_hand_off
 from tests.conftest import INITIAL_DOMAIN, PROJECT_ROOT, TENANT_ID, rsa_key
 from tests.exoctl.test_adopt import adopt, hand_made
 from tests.exoctl.test_adopt import project as project  # a fixture
-from tests.exoctl.test_audit import OWNER, Credential, clean_directory, run_audit_json
-from tests.exoctl.test_audit import stack_cli as stack_cli  # a fixture
-from tests.exoctl.test_verify import hand_off, register, run_verify, statuses
-from tests.exoctl.test_verify import pfx as pfx  # a fixture
 from tests.fakes import graph as g
+from tests.fakes.audit import OWNER, Credential, clean_directory, run_audit_json
+from tests.fakes.audit import stack_cli as stack_cli  # a fixture
 from tests.fakes.graph import FakeGraph
 from tests.fakes.key_vault import FixedToken
+from tests.fakes.verification import hand_off, register, run_verify, statuses
 
 WAITED = 0.95  # Retry-After: 1, less the stand-in's own timing slack
 

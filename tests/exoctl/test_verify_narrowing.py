@@ -9,10 +9,9 @@ import pytest
 
 from exoctl import cli
 from exoctl.errors import EXIT_OK, EXIT_USAGE, EXIT_VERIFY_FAILED
-from tests.exoctl.test_verify import APP_ID, EXCHANGE_ADMIN, SP_ID, pfx, register, verify_args
 from tests.fakes.exchange import Assignment, RoleGroup, ServicePrincipal, attach
+from tests.fakes.verification import APP_ID, EXCHANGE_ADMIN, SP_ID, register, verify_args
 
-__all__ = ["pfx"]  # the fixture, used by name
 GROUP = "exo-cba mail recipients"
 
 

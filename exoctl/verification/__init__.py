@@ -1,0 +1,1 @@
+"""The steps of `exoctl verify` (exoctl/verify.py runs them), one concern a module."""

@@ -1,0 +1,126 @@
+"""The exchange and narrowing steps: a read-only cmdlet through the admin REST endpoint
+the ExchangeOnlineManagement v3 module calls, and one the role groups must refuse."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from exocba import exchange_rest
+from exoctl import retry
+from exoctl.errors import network_reason
+from exoctl.verification.result import Verification
+
+
+def retrying_session(requests: Any) -> Any:
+    """InvokeCommand is a POST, but the cmdlets verify runs (--cmdlet, --refused-cmdlet)
+    are read-only Get- cmdlets: sending one again after a throttled answer changes nothing."""
+    session = requests.Session()
+    retry.mount(session, frozenset({"POST"}))
+    return session
+
+
+def invoke(
+    result: Verification,
+    requests: Any,
+    token: str,
+    exchange_url: str,
+    organization: str,
+    cmdlet: str,
+) -> None:
+    client = exchange_rest.ExchangeClient(
+        exchange_url, organization, lambda: token, session=retrying_session(requests)
+    )
+    try:
+        response = client.post(cmdlet)
+    except requests.RequestException as error:
+        result.add(
+            "exchange", "fail", f"network: cannot reach {exchange_url}: {network_reason(error)}"
+        )
+        return
+    if response.status_code == 200:
+        try:
+            count = len(response.json().get("value", []))
+        except ValueError:
+            count = 0
+        result.add("exchange", "pass", f"{cmdlet} answered with {count} result(s)")
+    elif response.status_code == 401:
+        result.add(
+            "exchange",
+            "fail",
+            "Exchange refused the token (401): consent for Exchange.ManageAsApp or the directory "
+            "role is missing; new grants can take several minutes to reach Exchange, retry then",
+        )
+    elif response.status_code == 403:
+        result.add(
+            "exchange",
+            "fail",
+            "Exchange accepted the token but the app has no Exchange role (403): assign a "
+            "directory role (exo-cba:roles) or add the app to an Exchange role group. New "
+            "assignments can take minutes, sometimes an hour, to replicate: retry before changing "
+            "anything",
+        )
+    elif response.status_code == 429:
+        result.add(
+            "exchange",
+            "fail",
+            f"Exchange is throttling this app (429) and still was after {retry.tries(response)} "
+            "tries: retry later",
+        )
+    elif response.status_code in retry.RETRY_STATUSES:
+        result.add(
+            "exchange",
+            "fail",
+            f"Exchange answered HTTP {response.status_code} for {cmdlet} and still did after "
+            f"{retry.tries(response)} tries (busy or throttling): retry later",
+        )
+    else:
+        result.add(
+            "exchange",
+            "fail",
+            f"Exchange answered HTTP {response.status_code} for {cmdlet}; check --exchange-url "
+            f"and --organization {organization}",
+        )
+
+
+def expect_refusal(
+    result: Verification,
+    requests: Any,
+    token: str,
+    exchange_url: str,
+    organization: str,
+    cmdlet: str,
+) -> None:
+    """The role groups narrow the app only if Exchange refuses what they do not give."""
+    client = exchange_rest.ExchangeClient(
+        exchange_url, organization, lambda: token, session=retrying_session(requests)
+    )
+    try:
+        response = client.post(cmdlet)
+    except requests.RequestException as error:
+        result.add(
+            "narrowing", "fail", f"network: cannot reach {exchange_url}: {network_reason(error)}"
+        )
+        return
+    if response.status_code in (401, 403):
+        result.add(
+            "narrowing",
+            "pass",
+            f"Exchange refused {cmdlet} (HTTP {response.status_code}): the app holds no role "
+            "that allows it",
+        )
+    elif response.status_code == 200:
+        result.add(
+            "narrowing",
+            "fail",
+            f"{cmdlet} ran: the app holds more than its role groups give (a directory role in "
+            "exo-cba:roles, another role group, or a role assigned to it directly; `exoctl "
+            "audit` lists them). Rights can take 30 minutes to 2 hours to go: retry before "
+            "changing anything",
+        )
+    else:
+        result.add(
+            "narrowing",
+            "fail",
+            f"Exchange answered HTTP {response.status_code} for {cmdlet}, neither a run nor a "
+            "refusal; check the cmdlet's name",
+        )
