@@ -104,6 +104,9 @@ def measure(latency_ms: float, tmp: Path) -> dict[str, Any]:
         "latencyMs": latency_ms,
         "upSeconds": round(up_seconds, 1),
         "noOpPreviewSeconds": round(preview_seconds, 1),
+        "upGraphSpanSeconds": round(
+            max(e.ended for e in up_log) - min(e.started for e in up_log), 1
+        ),
         "upGraphCalls": len(up_log),
         "upGraphWrites": len(writes),
         "writesByKind": dict(Counter(kind(e) for e in writes)),

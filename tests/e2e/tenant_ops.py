@@ -25,7 +25,7 @@ from exocba.wellknown import (
 )
 from tests.fakes import graph as g
 from tests.fakes import tenant_seed as seed
-from tests.fakes.graph_writes import (
+from tests.fakes.graph_keys import (
     app_role_assignment_id,
     merge_key_credentials,
     role_assignment_id,

@@ -3,12 +3,8 @@
 `FakeGraph` serves the reads `exoctl audit` and `adopt` make; this subclass adds what
 terraform-provider-azuread v3 (go-azure-sdk) calls, with Graph's documented answers:
 - applications: POST (201, `owners@odata.bind`), GET/PATCH/DELETE by object id,
-  owners (`$ref` add and remove), the beta `$select` read; `keyCredentials` PATCH
-  keeps a credential sent back without its `key` (the provider returns the GET's
-  list, where `key` is null), reads a new one's certificate, fills
-  `customKeyIdentifier` (the thumbprint) and `displayName` (the subject) as Entra
-  does, and refuses an end date after the certificate's ("Key credential end date
-  is invalid");
+  owners (`$ref` add and remove), the beta `$select` read; `keyCredentials` as Entra
+  keeps them (graph_keys.py);
 - servicePrincipals: `$filter=appId eq '…'`, POST (only for an app of this tenant),
   PATCH, DELETE, owners, the beta `$select` read;
 - `servicePrincipals/{id}/appRoleAssignedTo` and
@@ -24,9 +20,6 @@ Payloads start from Graph's documented example bodies (tests/fixtures/graph).
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
-import hashlib
 import json
 import re
 import uuid
@@ -35,134 +28,22 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.x509.oid import NameOID
-
 from tests.fakes.graph import Directory, FakeGraph, documented
+from tests.fakes.graph_grants import GrantRoutes
+from tests.fakes.graph_keys import (
+    GUID,
+    GraphRefusal,
+    _now,
+    merge_key_credentials,
+    without_keys,
+)
 from tests.fakes.graph_permissions import APPLICATION_READWRITE_OWNED_BY, needed
 from tests.fakes.https import LocalHttpsServer, Request
 
 Answer = tuple[int, dict[str, Any] | None]
-GUID = r"[0-9a-fA-F-]{36}"
-KEY_CREDENTIAL_TYPES = ("AsymmetricX509Cert", "X509CertAndPassword")
-PRINCIPAL_TYPES = {
-    "#microsoft.graph.servicePrincipal": "ServicePrincipal",
-    "#microsoft.graph.user": "User",
-    "#microsoft.graph.application": "Application",
-}
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f0Z")
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def role_assignment_id(role_definition_id: str, principal_id: str) -> str:
-    """Graph's form: base64url of the role and principal GUIDs (little endian), then -1
-    (the documented example decodes to Global Administrator and its principal)."""
-    return _b64url(uuid.UUID(role_definition_id).bytes_le + uuid.UUID(principal_id).bytes_le) + "-1"
-
-
-def app_role_assignment_id(principal_id: str) -> str:
-    """Graph's form: base64url starting with the principal's GUID (little endian)."""
-    return _b64url(uuid.UUID(principal_id).bytes_le + uuid.uuid4().bytes)[:43]
-
-
-def _timestamp(value: object) -> str | None:
-    if not isinstance(value, str) or not value:
-        return None
-    moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def load_key(key: str) -> x509.Certificate:
-    """`key` as clients send it: base64 of DER, or of PEM text (the azuread provider)."""
-    raw = base64.b64decode(key, validate=True)
-    if raw.lstrip().startswith(b"-----BEGIN"):
-        return x509.load_pem_x509_certificate(raw)
-    return x509.load_der_x509_certificate(raw)
-
-
-class GraphRefusal(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
-def merge_key_credentials(
-    stored: list[dict[str, Any]], sent: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """The application's keyCredentials after a PATCH sending `sent`."""
-    by_id = {str(c.get("keyId", "")).lower(): c for c in stored}
-    merged = []
-    for credential in sent:
-        key_id = str(credential.get("keyId") or uuid.uuid4()).lower()
-        if not credential.get("key"):
-            if key_id not in by_id:
-                raise GraphRefusal(
-                    400, "Request_BadRequest", f"Key credential {key_id} has no key value."
-                )
-            merged.append(by_id[key_id])
-            continue
-        merged.append(_new_key_credential(key_id, credential))
-    return merged
-
-
-def _new_key_credential(key_id: str, credential: dict[str, Any]) -> dict[str, Any]:
-    try:
-        certificate = load_key(str(credential["key"]))
-    except ValueError:
-        raise GraphRefusal(
-            400, "Request_BadRequest", "Invalid value specified for property 'key'."
-        ) from None
-    if credential.get("type") not in KEY_CREDENTIAL_TYPES:
-        raise GraphRefusal(
-            400, "Request_BadRequest", "Invalid value specified for property 'type'."
-        )
-    not_before = certificate.not_valid_before_utc
-    not_after = certificate.not_valid_after_utc
-    start = _timestamp(credential.get("startDateTime")) or not_before.strftime("%Y-%m-%dT%H:%M:%SZ")
-    end = _timestamp(credential.get("endDateTime")) or not_after.strftime("%Y-%m-%dT%H:%M:%SZ")
-    if dt.datetime.fromisoformat(end.replace("Z", "+00:00")) > not_after:
-        raise GraphRefusal(
-            400, "KeyCredentialsInvalidEndDate", "Key credential end date is invalid."
-        )
-    if dt.datetime.fromisoformat(start.replace("Z", "+00:00")) < not_before:
-        raise GraphRefusal(
-            400, "KeyCredentialsInvalidStartDate", "Key credential start date is invalid."
-        )
-    der = certificate.public_bytes(serialization.Encoding.DER)
-    names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    shape = documented("keycredential-resource")
-    shape.pop("@odata.type")
-    return {
-        **shape,
-        "customKeyIdentifier": credential.get("customKeyIdentifier")
-        or base64.b64encode(hashlib.sha1(der, usedforsecurity=False).digest()).decode(),
-        "displayName": credential.get("displayName")
-        or (f"CN={names[-1].value}" if names else None),
-        "endDateTime": end,
-        "key": base64.b64encode(der).decode(),
-        "keyId": key_id,
-        "startDateTime": start,
-        "type": credential["type"],
-        "usage": credential.get("usage") or "Verify",
-    }
-
-
-def without_keys(application: dict[str, Any]) -> dict[str, Any]:
-    """What GET returns: `key` is only sent with $select on one object."""
-    return {
-        **application,
-        "keyCredentials": [{**c, "key": None} for c in application.get("keyCredentials") or []],
-    }
-
-
-class WritableGraph(FakeGraph):
+class WritableGraph(GrantRoutes, FakeGraph):
     """The tenant's Graph: FakeGraph's reads plus the provider's calls."""
 
     def __init__(
@@ -499,108 +380,3 @@ class WritableGraph(FakeGraph):
             owners.remove(owner_id)
             return 204, None
         return None
-
-    # ------------------------------------------------------------ grants
-    def _app_role_assigned_to(
-        self, resource_id: str, assignment_id: str | None, method: str, body: Any
-    ) -> Answer | None:
-        resource = self._service_principal(resource_id)
-        granted = [
-            g
-            for grants in self.directory.app_role_assignments.values()
-            for g in grants
-            if g.get("resourceId") == resource_id
-        ]
-        if assignment_id is None and method == "GET":
-            url = f"/v1.0/servicePrincipals/{resource_id}/appRoleAssignedTo"
-            return 200, self._page(granted, url, 0)
-        if assignment_id is None and method == "POST":
-            return self._create_app_role_assignment(resource, dict(body))
-        found = next((g for g in granted if g["id"] == assignment_id), None)
-        if found is None:
-            raise self._missing(str(assignment_id))
-        if method == "GET":
-            return 200, found
-        if method == "DELETE":
-            grants = self.directory.app_role_assignments[found["principalId"]]
-            grants.remove(found)
-            return 204, None
-        return None
-
-    def _create_app_role_assignment(self, resource: dict[str, Any], body: dict[str, Any]) -> Answer:
-        principal = self._directory_object(str(body.get("principalId")))
-        if principal is None:
-            raise GraphRefusal(400, "Request_BadRequest", "Not a valid reference update.")
-        role_id = str(body.get("appRoleId", "")).lower()
-        if role_id not in {str(r.get("id", "")).lower() for r in resource.get("appRoles") or []}:
-            raise GraphRefusal(
-                400,
-                "Request_BadRequest",
-                f"Permission being assigned was not found on application '{resource['appId']}'.",
-            )
-        grants = self.directory.app_role_assignments.setdefault(principal["id"], [])
-        if any(g["resourceId"] == resource["id"] and g["appRoleId"] == role_id for g in grants):
-            raise GraphRefusal(
-                400, "Request_BadRequest", "Permission being assigned already exists on the object"
-            )
-        assignment = documented("serviceprincipal-post-approleassignedto")
-        assignment.pop("@odata.context")
-        assignment.update(
-            id=app_role_assignment_id(principal["id"]),
-            appRoleId=role_id,
-            createdDateTime=_now(),
-            principalDisplayName=principal.get("displayName"),
-            principalId=principal["id"],
-            principalType=PRINCIPAL_TYPES[principal["@odata.type"]],
-            resourceDisplayName=resource.get("displayName"),
-            resourceId=resource["id"],
-        )
-        grants.append(assignment)
-        return 201, {
-            "@odata.context": f"{self.base_url}/v1.0/$metadata#servicePrincipals"
-            f"('{resource['id']}')/appRoleAssignedTo/$entity",
-            **assignment,
-        }
-
-    def _create_role_assignment(self, body: dict[str, Any]) -> Answer:
-        principal = str(body.get("principalId", ""))
-        role = str(body.get("roleDefinitionId", ""))
-        if self._directory_object(principal) is None or not re.fullmatch(GUID, role):
-            raise GraphRefusal(
-                400, "Request_BadRequest", "Invalid principalId or roleDefinitionId."
-            )
-        scope = body.get("directoryScopeId") or "/"
-        assignment = documented("rbacapplication-post-roleassignments")
-        assignment.pop("@odata.context")
-        assignment.update(
-            id=role_assignment_id(role, principal),
-            roleDefinitionId=role,
-            principalId=principal,
-            directoryScopeId=scope,
-            resourceScope=scope,
-        )
-        if any(
-            a["id"] == assignment["id"] and a["directoryScopeId"] == scope
-            for a in self.directory.role_assignments
-        ):
-            raise GraphRefusal(
-                409,
-                "Request_BadRequest",
-                "A conflicting object with one or more of the specified property values is "
-                "present in the directory.",
-            )
-        self.directory.role_assignments.append(assignment)
-        return 201, {
-            "@odata.context": f"{self.base_url}/v1.0/$metadata#roleManagement/directory/"
-            "roleAssignments/$entity",
-            **assignment,
-        }
-
-    def _role_assignment(self, assignment_id: str, method: str) -> Answer:
-        found = next((a for a in self.directory.role_assignments if a["id"] == assignment_id), None)
-        if found is None:
-            raise self._missing(assignment_id)
-        if method == "DELETE":
-            self.directory.role_assignments.remove(found)
-            return 204, None
-        return 200, found

@@ -44,7 +44,8 @@ from exocba.wellknown import EXCHANGE_ONLINE_APP_ID, MICROSOFT_GRAPH_APP_ID
 from tests.fakes import tenant_seed as seed
 from tests.fakes.entra import FakeMicrosoftCloud, RegisteredApp
 from tests.fakes.graph import Directory
-from tests.fakes.graph_writes import WritableGraph, load_key, merge_key_credentials
+from tests.fakes.graph_keys import load_key, merge_key_credentials
+from tests.fakes.graph_writes import WritableGraph
 from tests.fakes.https import Request
 
 
