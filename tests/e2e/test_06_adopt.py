@@ -18,7 +18,6 @@ from tests.e2e.tenant_ops import hand_made_app
 
 pytestmark = pytest.mark.e2e
 PROJECT = "adopt"
-ROLE_ASSIGNMENTS = "roleManagement/directory/roleAssignments"
 
 
 def test_adopt_import_then_preview_shows_what_adopt_said(e2e) -> None:
@@ -47,12 +46,6 @@ def test_adopt_import_then_preview_shows_what_adopt_said(e2e) -> None:
     run = stack.pulumi(
         "import", "--file", plan["files"]["import"], "--generate-code=false", "--yes", check=False
     )
-    if run.code and f"{ROLE_ASSIGNMENTS}//{ROLE_ASSIGNMENTS}" in run.text:
-        # terraform-provider-azuread v3 names a directory role assignment
-        # /roleManagement/directory/roleAssignments/{id} (its importer validates that
-        # form); the toolchain's azuread stand-in keeps the bare Graph id and doubles the
-        # prefix of the real form. Fix the stand-in; this then runs to the end.
-        pytest.xfail("the azuread stand-in does not take the real provider's role assignment id")
     assert run.code == 0, run.text
     state = {(r["type"], r["urn"].rsplit("::", 1)[-1]) for r in stack.resources()}
     assert imported <= state

@@ -767,11 +767,22 @@ func createDirectoryRoleAssignment(ctx context.Context, a *authConfig, in props)
 		return "", nil, err
 	}
 	out, err := readDirectoryRoleAssignment(ctx, a, id, in)
-	return id, out, err
+	// terraform-provider-azuread v3 names the resource by its Graph path (its importer
+	// and state upgrader check that form), not by the bare Graph id.
+	return roleAssignmentPrefix + id, out, err
+}
+
+const roleAssignmentPrefix = "/roleManagement/directory/roleAssignments/"
+
+// roleAssignmentGraphID takes the provider's id form, or a bare Graph id from state
+// written before the stand-in used that form.
+func roleAssignmentGraphID(id string) string {
+	return strings.TrimPrefix(id, roleAssignmentPrefix)
 }
 
 func readDirectoryRoleAssignment(ctx context.Context, a *authConfig, id string, state props) (props, error) {
 	var m map[string]any
+	id = roleAssignmentGraphID(id)
 	if err := a.call(ctx, "GET", "v1.0/roleManagement/directory/roleAssignments/"+id, nil, &m); err != nil {
 		return nil, err
 	}
@@ -788,7 +799,7 @@ func readDirectoryRoleAssignment(ctx context.Context, a *authConfig, id string, 
 }
 
 func deleteDirectoryRoleAssignment(ctx context.Context, a *authConfig, id string, _ props) error {
-	return a.call(ctx, "DELETE", "v1.0/roleManagement/directory/roleAssignments/"+id, nil, nil)
+	return a.call(ctx, "DELETE", "v1.0/roleManagement/directory/roleAssignments/"+roleAssignmentGraphID(id), nil, nil)
 }
 
 // ---- azuread.ApplicationFederatedIdentityCredential ---------------------------------
