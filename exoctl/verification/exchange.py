@@ -19,6 +19,27 @@ def retrying_session(requests: Any) -> Any:
     return session
 
 
+def _post(
+    result: Verification,
+    step: str,
+    requests: Any,
+    token: str,
+    exchange_url: str,
+    organization: str,
+    cmdlet: str,
+) -> Any:
+    """The cmdlet through InvokeCommand, or None with the step failed when the host is
+    out of reach."""
+    client = exchange_rest.ExchangeClient(
+        exchange_url, organization, lambda: token, session=retrying_session(requests)
+    )
+    try:
+        return client.post(cmdlet)
+    except requests.RequestException as error:
+        result.add(step, "fail", f"network: cannot reach {exchange_url}: {network_reason(error)}")
+        return None
+
+
 def invoke(
     result: Verification,
     requests: Any,
@@ -27,15 +48,8 @@ def invoke(
     organization: str,
     cmdlet: str,
 ) -> None:
-    client = exchange_rest.ExchangeClient(
-        exchange_url, organization, lambda: token, session=retrying_session(requests)
-    )
-    try:
-        response = client.post(cmdlet)
-    except requests.RequestException as error:
-        result.add(
-            "exchange", "fail", f"network: cannot reach {exchange_url}: {network_reason(error)}"
-        )
+    response = _post(result, "exchange", requests, token, exchange_url, organization, cmdlet)
+    if response is None:
         return
     if response.status_code == 200:
         try:
@@ -91,15 +105,8 @@ def expect_refusal(
     cmdlet: str,
 ) -> None:
     """The role groups narrow the app only if Exchange refuses what they do not give."""
-    client = exchange_rest.ExchangeClient(
-        exchange_url, organization, lambda: token, session=retrying_session(requests)
-    )
-    try:
-        response = client.post(cmdlet)
-    except requests.RequestException as error:
-        result.add(
-            "narrowing", "fail", f"network: cannot reach {exchange_url}: {network_reason(error)}"
-        )
+    response = _post(result, "narrowing", requests, token, exchange_url, organization, cmdlet)
+    if response is None:
         return
     if response.status_code in (401, 403):
         result.add(

@@ -144,6 +144,21 @@ def test_network_errors_are_named(pfx, capsys, tmp_path) -> None:
     assert "not verified" in out
 
 
+def test_an_unreachable_exchange_host_is_named_after_a_good_token(cloud, pfx, capsys) -> None:
+    path, certificate = pfx
+    register(cloud, certificate)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # The last --exchange-url wins: the token comes from the stand-in, Exchange is away.
+    code, document = run_verify(capsys, cloud, path, "--exchange-url", f"https://127.0.0.1:{port}")
+    assert code == EXIT_VERIFY_FAILED
+    assert statuses(document) == {"token": "pass", "claims": "pass", "exchange": "fail"}
+    assert document["steps"][2]["detail"].startswith(
+        f"network: cannot reach https://127.0.0.1:{port}: "
+    )
+
+
 def test_from_stack_outputs(cloud, pfx, capsys, monkeypatch) -> None:
     path, certificate = pfx
     register(cloud, certificate)
