@@ -20,21 +20,18 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from tests.e2e import harness  # noqa: E402
-from tests.e2e.deployments import CONTOSO_CONFIG, configure  # noqa: E402
-from tests.e2e.stacks import Stack  # noqa: E402
-from tests.fakes.tenant import LogEntry, Tenant  # noqa: E402
+# Run as a module from the checkout (`python -m benchmarks.e2e_up`): the current
+# directory is then on sys.path, so the test harness imports without a path edit.
+from tests.e2e import harness
+from tests.e2e.deployments import CONTOSO_CONFIG, configure
+from tests.e2e.stacks import Stack
+from tests.fakes.tenant import LogEntry, Tenant
 
 IDEAL_WRITES = 3  # app -> service principal -> assignments
 _GUID = re.compile(r"[0-9a-fA-F-]{36}|[A-Za-z0-9_-]{40,}")
