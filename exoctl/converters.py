@@ -67,7 +67,7 @@ def adopt_guid(flag: str) -> Callable[[str], str]:
     """adopt's GUID check (its refusals begin "adopt:")."""
 
     def check(value: str, flag: str) -> str:
-        from exoctl.adopt import check_guid  # adopt's domain module is not light
+        from exoctl.adoption.model import check_guid
 
         return check_guid(value, flag)
 

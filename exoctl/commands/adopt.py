@@ -67,7 +67,12 @@ def add_parser(subparsers: argparse._SubParsersAction, parent: argparse.Argument
 
 def run(args: argparse.Namespace) -> int:
     from components.clock import current_time
-    from exoctl import adopt, graph
+    from exoctl import graph
+    from exoctl.adoption.exchange import carry_role_groups
+    from exoctl.adoption.model import AdoptRefused
+    from exoctl.adoption.plan import plan_adoption
+    from exoctl.adoption.read import read_identity, read_tenant
+    from exoctl.adoption.stack_file import check_config, stack_yaml, write_files
 
     app_id, tenant_id = args.app_id, args.tenant_id
     cloud = cloud_option(args.cloud)
@@ -85,21 +90,21 @@ def run(args: argparse.Namespace) -> int:
     checks.writable_folder_of(import_path, "--out")
     for path in (stack_path, import_path):
         if path.exists() and not args.force:
-            raise adopt.AdoptRefused(f"{path.name} exists; pass --force to replace it")
+            raise AdoptRefused(f"{path.name} exists; pass --force to replace it")
     try:
         client = graph.Graph(args.graph_url or cloud.graph_url, tenant_id, signin.make_credential())
     except graph.GraphError as error:
-        raise adopt.AdoptRefused(str(error)) from None
-    tenant = adopt.read_tenant(client, app_id, tenant_id, cloud)
+        raise AdoptRefused(str(error)) from None
+    tenant = read_tenant(client, app_id, tenant_id, cloud)
     if tenant.initial_domain and not tenant.initial_domain.endswith(cloud.organization_suffix):
-        raise adopt.AdoptRefused(
+        raise AdoptRefused(
             f"the tenant's initial domain {tenant.initial_domain} is not a {cloud.title} domain "
             f"(*{cloud.organization_suffix}); pass --cloud for the tenant's cloud"
         )
     identities = [
-        adopt.read_identity(client, object_id, user_assigned) for object_id, user_assigned in wanted
+        read_identity(client, object_id, user_assigned) for object_id, user_assigned in wanted
     ]
-    plan = adopt.plan_adoption(tenant, args.stack, cloud, current_time(), identities)
+    plan = plan_adoption(tenant, args.stack, cloud, current_time(), identities)
     if args.exchange:
         from exocba.exchange_rest import ExchangeError
         from exoctl import exchange_audit
@@ -110,18 +115,18 @@ def run(args: argparse.Namespace) -> int:
         try:
             groups = exchange_audit.memberships(client, tenant.sp["id"])
         except ExchangeError as error:
-            raise adopt.AdoptRefused(f"Exchange role groups: {error}") from None
-        adopt.carry_role_groups(plan, groups)
-    adopt.check_config(plan, args.project_dir)
+            raise AdoptRefused(f"Exchange role groups: {error}") from None
+        carry_role_groups(plan, groups)
+    check_config(plan, args.project_dir)
     plan.commands = [
         f"pulumi stack init {args.stack}    # if the stack does not exist yet",
         f"pulumi import --file {import_path.name} --generate-code=false --yes --stack {args.stack}",
         f"pulumi preview --stack {args.stack} --policy-pack policy",
         f"pulumi up --stack {args.stack} --policy-pack policy",
     ]
-    adopt.write_files(
+    write_files(
         {
-            stack_path: adopt.stack_yaml(plan),
+            stack_path: stack_yaml(plan),
             import_path: json.dumps(plan.import_file, indent=2) + "\n",
         },
         args.force,

@@ -506,7 +506,8 @@ def test_an_identitys_other_exchange_role_is_not_imported_as_manage_as_app(
 def test_config_adopt_would_write_is_checked_by_the_programs_rules() -> None:
     """check_config reads the written stack file with load_settings: an owner that is no
     object id stops adopt before anything is written, naming the key."""
-    from exoctl.adopt import Adoption, check_config
+    from exoctl.adoption.model import Adoption
+    from exoctl.adoption.stack_file import check_config
 
     config = {"azuread:tenantId": TENANT_ID, "exo-cba:owners": ["alice"]}
     with pytest.raises(ExoctlError) as caught:
