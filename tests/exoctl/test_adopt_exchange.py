@@ -11,7 +11,7 @@ from exocba import signin
 from exoctl import cli
 from exoctl.errors import EXIT_OK
 from exoctl.stackfiles import load_stack_config
-from tests.exoctl.test_adopt import APP_ID, SP, Credential, hand_made, project
+from tests.fakes.adoption import APP_ID, SP, Credential, hand_made, project
 from tests.fakes.exchange import OneSignIn, ServicePrincipal, attach
 from tests.fakes.graph import FakeGraph
 

@@ -20,9 +20,9 @@ from exoctl.errors import EXIT_OK, EXIT_USAGE, EXIT_VERIFY_FAILED
 from exoctl.graph import Graph
 from exoctl.key_vault import HandOffError, read_hand_off
 from tests.conftest import INITIAL_DOMAIN, PROJECT_ROOT, TENANT_ID, rsa_key
-from tests.exoctl.test_adopt import adopt, hand_made
-from tests.exoctl.test_adopt import project as project  # a fixture
 from tests.fakes import graph as g
+from tests.fakes.adoption import adopt, hand_made
+from tests.fakes.adoption import project as project  # a fixture
 from tests.fakes.audit import OWNER, Credential, clean_directory, run_audit_json
 from tests.fakes.audit import stack_cli as stack_cli  # a fixture
 from tests.fakes.graph import FakeGraph
