@@ -219,7 +219,7 @@ def test_every_facts_value_is_https_or_a_suffix() -> None:
 @pytest.mark.parametrize("cloud", CLOUDS, ids=lambda c: c.name)
 def test_every_cloud_plans_offline_with_its_provider_environment(tmp_path, cloud: Cloud) -> None:
     from exoctl import plan
-    from tests.exoctl.test_plan import project_copy
+    from tests.fakes.project import project_copy
 
     project = project_copy(tmp_path)
     (project / "Pulumi.tenant.yaml").write_text(

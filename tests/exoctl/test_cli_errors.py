@@ -226,7 +226,7 @@ def test_a_flag_error_of_a_json_run_is_json(capsys) -> None:
 
 
 def test_refused_config_with_json_lists_every_problem(capsys, tmp_path) -> None:
-    from tests.exoctl.test_plan import project_copy
+    from tests.fakes.project import project_copy
 
     project = project_copy(tmp_path)
     (project / "Pulumi.bad.yaml").write_text(

@@ -14,20 +14,8 @@ from exoctl import automation, cli
 from exoctl.errors import EXIT_DRIFT, EXIT_OK, EXIT_PENDING, EXIT_USAGE
 from tests.conftest import PROJECT_ROOT
 from tests.fakes import events as ev
+from tests.fakes.drift import GENERATIONS, drift, log
 from tests.fakes.pulumi_cli import FakePulumiCommand, Reply, stack_output_replies
-
-GENERATIONS = ["20260308", "20260606", "20260904"]
-
-
-def drift(capsys, *args: str) -> tuple[int, dict]:
-    code = cli.main(["drift", *args, "--json"])
-    out = capsys.readouterr().out
-    return code, json.loads(out)
-
-
-def log(tmp_path: Path, events: list[dict], name: str = "run.jsonl") -> str:
-    return str(ev.write_log(tmp_path / name, events))
-
 
 # ------------------------------------------------------------------ fixtures are real shapes
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from exoctl.errors import EXIT_DRIFT
-from tests.components.test_exchange_role_groups import COMPONENT, MEMBER_TYPE, NARROW, online, up
-from tests.exoctl.test_drift import GENERATIONS, drift, log
 from tests.fakes import events as ev
+from tests.fakes.drift import GENERATIONS, drift, log
 from tests.fakes.dynamic import DynamicMocks
+from tests.fakes.role_groups import COMPONENT, MEMBER_TYPE, NARROW, online, up
 
 __all__ = ["online"]  # the fixture, used by name
 STACK = "contoso"

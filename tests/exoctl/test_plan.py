@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 
 from exoctl.errors import EXIT_USAGE
 from tests.conftest import PROJECT_ROOT, TENANT_ID
+from tests.fakes.project import project_copy
 
 NOW = "2026-11-22T09:30:00Z"
 # The start of a stack file that names its tenant, as every stack must.
@@ -31,15 +31,6 @@ def exoctl(
         timeout=120,
         check=False,
     )
-
-
-def project_copy(tmp_path: Path) -> Path:
-    """A copy of the project to add stack files to."""
-    for name in ("Pulumi.yaml", "__main__.py"):
-        shutil.copy(PROJECT_ROOT / name, tmp_path / name)
-    for package in ("components", "exocba"):
-        shutil.copytree(PROJECT_ROOT / package, tmp_path / package)
-    return tmp_path
 
 
 @pytest.fixture

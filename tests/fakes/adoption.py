@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,9 +17,10 @@ from exocba.certs import certificate_thumbprint
 from exoctl import cli, engine
 from exoctl.errors import EXIT_OK, EXIT_USAGE
 from exoctl.stackfiles import load_stack_config
-from tests.conftest import PROJECT_ROOT, EntraMocks, rsa_key, self_signed_pem
+from tests.conftest import EntraMocks, rsa_key, self_signed_pem
 from tests.fakes import graph as g
 from tests.fakes.graph import TOKEN, Directory, FakeGraph
+from tests.fakes.project import project_copy
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 APP_ID = "8c2b5a9e-3d41-4f5e-9a6b-1c2d3e4f5a6b"
@@ -119,13 +119,10 @@ class Credential:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
+    # A folder of its own: the stand-ins write their CA bundles in the one above.
     root = tmp_path / "project"
     root.mkdir()
-    for name in ("Pulumi.yaml", "__main__.py"):
-        shutil.copy(PROJECT_ROOT / name, root / name)
-    for package in ("components", "exocba"):
-        shutil.copytree(PROJECT_ROOT / package, root / package)
-    return root
+    return project_copy(root)
 
 
 def adopt(capsys, monkeypatch, project: Path, directory: Directory, *extra: str, setup=None):

@@ -19,7 +19,7 @@ import secrets
 import pytest
 
 from tests.conftest import PROJECT_ROOT
-from tests.live.test_live import _missing, assert_no_op_preview, verify_until_replicated
+from tests.fakes.live import assert_no_op_preview, missing, verify_until_replicated
 
 pytestmark = pytest.mark.live
 
@@ -28,7 +28,7 @@ VAULT_VARIABLE = "EXO_CBA_LIVE_KEY_VAULT_ID"
 
 @pytest.fixture(scope="module")
 def live_stack_with_vault():
-    reason = _missing() or (
+    reason = missing() or (
         None
         if os.environ.get(VAULT_VARIABLE)
         else f"the Key Vault live test needs {VAULT_VARIABLE}"

@@ -1,0 +1,46 @@
+"""What the live tests share (tests/live): whether a real tenant is configured, and the
+checks both run after `pulumi up`. Nothing here is a stand-in; it waits for the real one."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+
+REQUIRED = ("EXO_CBA_LIVE", "EXO_CBA_LIVE_STACK", "EXO_CBA_LIVE_TENANT_ID")
+# New consent and role grants can take this long to reach Exchange.
+REPLICATION_WAIT_SECONDS = 15 * 60
+
+
+def missing() -> str | None:
+    absent = [name for name in REQUIRED if not os.environ.get(name)]
+    if absent:
+        return f"live tenant tests need {', '.join(absent)} (see tests/live/test_live.py)"
+    if shutil.which("pulumi") is None:
+        return "live tenant tests need the Pulumi CLI on PATH"
+    return None
+
+
+def verify_until_replicated(outputs: dict, source: object) -> None:
+    """verify, retried while new grants reach Exchange (up to REPLICATION_WAIT_SECONDS)."""
+    from exoctl.verify import verify
+
+    deadline = time.monotonic() + REPLICATION_WAIT_SECONDS
+    while True:
+        verification = verify(
+            outputs["appId"],
+            outputs["tenantId"],
+            outputs["organization"],
+            source,
+            [role["templateId"] for role in outputs["roles"]],
+        )
+        if verification.ok or time.monotonic() > deadline:
+            break
+        time.sleep(60)
+    assert verification.ok, verification.document()
+
+
+def assert_no_op_preview(stack) -> None:
+    preview = stack.preview(on_output=print)
+    changed = {op: n for op, n in preview.change_summary.items() if op != "same" and n}
+    assert changed == {}, f"a second run proposes changes: {changed}"

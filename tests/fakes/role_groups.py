@@ -1,0 +1,48 @@
+"""What the Exchange role group tests share: the program's role groups on the SDK's mock
+engine, with the dynamic provider run as the engine runs it (tests/fakes/dynamic.py)
+against the Exchange stand-in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from exocba import naming
+from tests.conftest import MOCK_CLOCK, stable_guid
+from tests.fakes.dynamic import DYNAMIC, DynamicMocks
+from tests.fakes.exchange import attach
+
+COMPONENT = naming.EXCHANGE_ROLE_GROUPS
+SP_TYPE = f"{DYNAMIC}/exchange:ServicePrincipal"
+SCOPE_TYPE = f"{DYNAMIC}/exchange:ManagementScope"
+GROUP_TYPE = f"{DYNAMIC}/exchange:RoleGroup"
+MEMBER_TYPE = f"{DYNAMIC}/exchange:RoleGroupMember"
+GROUP = "exo-cba mail recipients"
+NARROW = {
+    "exchangeRoleGroups.name": GROUP,
+    "exchangeRoleGroups.roles": '["Mail Recipients"]',
+    "exchangeRoleGroups.scopeFilter": "Department -eq 'Sales'",
+    "exchangeRoleGroups.dropDirectoryRoles": "true",
+    "exchangeRoleGroups.propagationSeconds": "30",
+}
+APP_ID = stable_guid("client", "exo-app")
+SP_ID = stable_guid("servicePrincipal", "exo-sp")
+
+
+@pytest.fixture
+def online(cloud, monkeypatch, tmp_path: Path):
+    exchange = attach(cloud, monkeypatch, tmp_path)
+    exchange.entra[SP_ID] = (APP_ID, "Exchange Online automation")
+    return exchange
+
+
+def up(mocks: DynamicMocks, config: dict, **kwargs):
+    from tests.conftest import run_stack
+
+    mocks.start_run(MOCK_CLOCK)
+    run = run_stack(config, mocks=mocks, **kwargs)
+    if run.error is None and not kwargs.get("preview"):
+        mocks.delete_unregistered()
+        mocks.forget_unregistered()
+    return run
