@@ -3,7 +3,7 @@ federation or certificate, a managed identity), through azure-identity.
 
 Every caller asks this module for it at call time (`signin.make_credential()`), so the
 Microsoft Graph reads of `exoctl audit`, `adopt` and `verify --key-vault` and the
-deployer's Exchange token of the role-group provider (components/exchange_rest.py) share
+deployer's Exchange token of the role-group provider (exocba/exchange_rest.py) share
 one seam: tests replace `make_credential` here, once.
 """
 

@@ -3,7 +3,7 @@ pipeline's own apps, an administrator, the domains.
 
 The service principals of Office 365 Exchange Online and Microsoft Graph belong to
 Microsoft (appOwnerOrganizationId is Microsoft's tenant) and have per-tenant object
-ids; their app roles carry Microsoft's ids (components/wellknown.py,
+ids; their app roles carry Microsoft's ids (exocba/wellknown.py,
 graph_permissions.py). The deploy and read apps are the README's pipeline apps
 ("Azure sign-in without secrets"), with the Graph permissions the README lists.
 """
