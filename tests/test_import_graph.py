@@ -53,6 +53,7 @@ def imports_of(files: list[Path]) -> dict[Path, list[tuple[str, list[str]]]]:
 
 def import_graph() -> dict[str, set[str]]:
     files = [f for package in PACKAGES for f in (PROJECT_ROOT / package).rglob("*.py")]
+    assert files, PACKAGES
     modules = {_module_name(f): f for f in files}
     imports = imports_of(files)
     graph: dict[str, set[str]] = {}

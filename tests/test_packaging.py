@@ -164,7 +164,9 @@ def dry_run(tmp_path: Path, *targets: str) -> str:
     project.mkdir(exist_ok=True)
     for name in ("Makefile", "pyproject.toml", "Pulumi.dev.yaml"):
         shutil.copy(PROJECT_ROOT / name, project / name)
-    for name in PROJECT_ROOT.glob("requirements*.txt"):
+    requirements = sorted(PROJECT_ROOT.glob("requirements*.txt"))
+    assert requirements, PROJECT_ROOT
+    for name in requirements:
         shutil.copy(name, project / name.name)
     (project / "Pulumi.kv.yaml").write_text(
         "config:\n  exo-cba:keyVault:\n    id: /subscriptions/x/resourceGroups/y/providers/"

@@ -50,6 +50,7 @@ def test_the_four_pipelines_exist() -> None:
 
 
 def test_workflows_match_githubs_schema() -> None:
+    assert FILES, f"no workflows in {WORKFLOWS}"
     checker = Path(sys.executable).with_name("check-jsonschema")
     done = subprocess.run(
         [str(checker), "--builtin-schema", "vendor.github-workflows", *map(str, FILES)],
@@ -61,6 +62,7 @@ def test_workflows_match_githubs_schema() -> None:
 
 
 def test_actionlint_finds_nothing() -> None:
+    assert FILES, f"no workflows in {WORKFLOWS}"
     actionlint = Path(sys.executable).with_name("actionlint")
     binary = str(actionlint) if actionlint.exists() else shutil.which("actionlint")
     assert binary, "actionlint is installed by requirements-dev.txt"
@@ -83,6 +85,7 @@ def test_actionlint_would_catch_a_broken_workflow(tmp_path: Path) -> None:
 
 
 def test_no_workflow_stores_or_uses_a_client_secret() -> None:
+    assert FILES, f"no workflows in {WORKFLOWS}"
     for path in FILES:
         text = path.read_text()
         assert not re.search(r"CLIENT_SECRET|client-secret|ARM_CLIENT_CERTIFICATE", text), path.name
