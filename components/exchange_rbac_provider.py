@@ -13,7 +13,8 @@ adopt` writes the config instead, and the first `pulumi up` adopts the existing 
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
 
 import pulumi
 from pulumi.dynamic import (
@@ -25,6 +26,24 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
+
+T = TypeVar("T")
+
+
+class ExchangeFailure(RuntimeError):
+    """A failed Exchange step as `pulumi up` shows it. The SDK's provider server prints
+    the traceback of whatever a dynamic provider raises (pulumi/dynamic/__main__.py,
+    `_abort_with_traceback`); raised from None at the provider's own frame, that is
+    three short frames and our message instead of the stack of requests and tenacity."""
+
+
+def _plainly(step: Callable[[], T]) -> T:
+    try:
+        return step()
+    except ExchangeFailure:
+        raise
+    except Exception as error:  # every failure: the message already says what to do
+        raise ExchangeFailure(str(error)) from None
 
 
 def _plain(props: dict[str, Any]) -> dict[str, Any]:
@@ -50,24 +69,26 @@ class _ExchangeProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         from exocba import exchange_objects
 
-        id_, outs = exchange_objects.create(self.kind, _plain(props))
+        id_, outs = _plainly(lambda: exchange_objects.create(self.kind, _plain(props)))
         return CreateResult(id_, outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         from exocba import exchange_objects
 
-        found, outs = exchange_objects.read(self.kind, id_, _plain(props))
+        found, outs = _plainly(lambda: exchange_objects.read(self.kind, id_, _plain(props)))
         return ReadResult(found, outs)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         from exocba import exchange_objects
 
-        return UpdateResult(exchange_objects.update(self.kind, _plain(olds), _plain(news)))
+        return UpdateResult(
+            _plainly(lambda: exchange_objects.update(self.kind, _plain(olds), _plain(news)))
+        )
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         from exocba import exchange_objects
 
-        exchange_objects.delete(self.kind, _plain(props))
+        _plainly(lambda: exchange_objects.delete(self.kind, _plain(props)))
 
 
 class ServicePrincipalProvider(_ExchangeProvider):

@@ -135,7 +135,8 @@ fi
 # VERSIONS.md), in the CLI's module so it shares the CLI's build cache.
 k=$(key langhost "$PULUMI_VERSION" "${CLI_FILES[@]}")
 if fresh langhost "$k" "$BIN/pulumi-language-python" "$BIN/pulumi-language-python-exec" \
-    "$BIN_OLD/pulumi-language-python" "$BIN_OLD/pulumi-language-python-exec"; then
+    "$BIN/pulumi-resource-pulumi-python" "$BIN_OLD/pulumi-language-python" \
+    "$BIN_OLD/pulumi-language-python-exec" "$BIN_OLD/pulumi-resource-pulumi-python"; then
     echo "e2e toolchain: pulumi-language-python up to date"
 else
     step langhost
@@ -145,9 +146,15 @@ else
     # The exec script that the host runs with python ships in the sdk module.
     sdk_dir=$(cd "$CLI_DIR" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3)
     install -m 0755 "$sdk_dir/python/cmd/pulumi-language-python-exec" "$BIN/pulumi-language-python-exec"
+    # Python dynamic providers (components/exchange_rbac_provider.py) run in Pulumi's
+    # own plugin, a shell script in the same zip (python/dist) that starts
+    # `python -u -m pulumi.dynamic` in the project's virtualenv. The engine counts it
+    # as bundled (workspace.IsPluginBundled), so it is found beside the CLI.
+    install -m 0755 "$sdk_dir/python/dist/pulumi-resource-pulumi-python" "$BIN/pulumi-resource-pulumi-python"
     # The engine looks for a language host next to its own executable.
     install -m 0755 "$BIN/pulumi-language-python" "$BIN_OLD/pulumi-language-python"
     install -m 0755 "$BIN/pulumi-language-python-exec" "$BIN_OLD/pulumi-language-python-exec"
+    install -m 0755 "$BIN/pulumi-resource-pulumi-python" "$BIN_OLD/pulumi-resource-pulumi-python"
     stamp langhost "$k"
     done_step
 fi

@@ -140,9 +140,13 @@ def test_a_read_that_keeps_failing_stops_the_create(online, monkeypatch) -> None
     # Every retry is spent (the backoff itself is the throttling test's subject).
     monkeypatch.setattr(exchange_rest, "RETRY_BACKOFF_FACTOR", 0)
     online.failures["Get-RoleGroup"] = [503] * 20
-    with pytest.raises(Exception, match="HTTP 503"):
+    with pytest.raises(providers.ExchangeFailure, match="HTTP 503") as caught:
         providers.RoleGroupProvider().create(group(writeScope=""))
     assert online.cmdlets("New-RoleGroup") == []
+    # What `pulumi up` prints is the traceback of this exception (the SDK's provider
+    # server): raised from None, it carries none of the inner stack.
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    assert caught.traceback[-1].name == "_plainly"
 
 
 def test_an_existing_group_that_differs_is_refused(online) -> None:

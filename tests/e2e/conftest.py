@@ -45,15 +45,20 @@ class E2E:
     stacks: dict[str, Stack] = field(default_factory=dict)
 
     def project(
-        self, name: str, required_version: bool = True, old: bool = False
+        self,
+        name: str,
+        required_version: bool = True,
+        old: bool = False,
+        env: dict[str, str] | None = None,
     ) -> harness.Runner:
-        """A copy of the project with its own stack files (one per scenario family)."""
+        """A copy of the project with its own stack files (one per scenario family);
+        `env` is added to every command run in it (the first call decides)."""
         if name not in self.runners:
             directory = harness.copy_project(
                 self.tmp / "projects" / name, self.venv, required_version
             )
             self.runners[name] = harness.Runner(
-                self.old_env if old else self.env, directory, self.timings
+                {**(self.old_env if old else self.env), **(env or {})}, directory, self.timings
             )
         return self.runners[name]
 

@@ -10,7 +10,9 @@ import base64
 import copy
 import datetime as dt
 import uuid
+from collections.abc import Iterator, Mapping
 from dataclasses import fields
+from pathlib import Path
 from typing import Any
 
 from cryptography import x509
@@ -18,6 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from exocba.exchange_objects import EXCHANGE_URL_VARIABLE
 from exocba.wellknown import (
     EXCHANGE_MANAGE_AS_APP_ROLE_ID,
     EXCHANGE_ONLINE_APP_ID,
@@ -25,6 +28,7 @@ from exocba.wellknown import (
 )
 from tests.fakes import graph as g
 from tests.fakes import tenant_seed as seed
+from tests.fakes.exchange import ExchangeOnline
 from tests.fakes.graph_keys import (
     app_role_assignment_id,
     merge_key_credentials,
@@ -141,3 +145,81 @@ def hand_made_app(
             {**g.role_assignment(sp_id, template), "id": role_assignment_id(template, sp_id)}
         )
     return {"appId": app_id, "objectId": object_id, "spId": sp_id}
+
+
+class EntraPrincipals(Mapping[str, tuple[str, str]]):
+    """What Exchange learns from Entra, read live from the Directory: service principal
+    object id -> (app id, display name), so the principal the real provider creates is
+    known to Exchange (after the stand-in's propagation delay) without a copy step."""
+
+    def __init__(self, tenant: Tenant) -> None:
+        self._tenant = tenant
+
+    def _rows(self) -> dict[str, tuple[str, str]]:
+        return {
+            sp["id"]: (sp["appId"], sp.get("displayName") or "")
+            for sp in self._tenant.directory.service_principals.values()
+        }
+
+    def __getitem__(self, object_id: str) -> tuple[str, str]:
+        return self._rows()[object_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows())
+
+    def __len__(self) -> int:
+        return len(self._rows())
+
+
+def attach_exchange(tenant: Tenant, issuer: str, subject: str) -> ExchangeOnline:
+    """Serve Exchange RBAC (tests/fakes/exchange.py) from the tenant's InvokeCommand, and
+    give the deployer what docs/exchange-role-groups.md asks of it: Exchange.ManageAsApp
+    consented and Exchange Administrator (Organization Management, so Role Management),
+    and a federated credential for `issuer`'s `subject`, as a GitHub deploy job has."""
+    online = ExchangeOnline(tenant.organization, tenant.tenant_id)
+    online.entra = EntraPrincipals(tenant)  # type: ignore[assignment]
+    template = ROLES_BY_NAME["exchange administrator"].template_id
+    with tenant.lock:
+        directory = tenant.directory
+        directory.app_role_assignments.setdefault(seed.DEPLOY_SP_ID, []).append(
+            {
+                **g.app_role_assignment(
+                    seed.DEPLOY_SP_ID,
+                    seed.EXCHANGE_SP_ID,
+                    EXCHANGE_MANAGE_AS_APP_ROLE_ID,
+                    "Office 365 Exchange Online",
+                ),
+                "id": app_role_assignment_id(seed.DEPLOY_SP_ID),
+                "principalDisplayName": "exo-cba-pipeline-deploy",
+            }
+        )
+        directory.role_assignments.append(
+            {
+                **g.role_assignment(seed.DEPLOY_SP_ID, template),
+                "id": role_assignment_id(template, seed.DEPLOY_SP_ID),
+            }
+        )
+        directory.federated_credentials.setdefault(seed.DEPLOY_APP_OBJECT_ID, []).append(
+            {
+                "name": "deploy",
+                "issuer": issuer,
+                "subject": subject,
+                "audiences": [seed.FEDERATION_AUDIENCE],
+            }
+        )
+        tenant.exchange = online
+    return online
+
+
+def deployer_exchange_env(tenant: Tenant, token_file: Path) -> dict[str, str]:
+    """The deployer's azure-identity sign-in as a GitHub deploy job has it (workload
+    identity: DefaultAzureCredential reads these), beside the certificate the azuread
+    provider uses; and Exchange's host for the dynamic provider's REST calls
+    (exocba/exchange_objects.py, EXO_CBA_EXCHANGE_URL)."""
+    return {
+        "AZURE_CLIENT_ID": seed.DEPLOY_APP_ID,
+        "AZURE_TENANT_ID": tenant.tenant_id,
+        "AZURE_FEDERATED_TOKEN_FILE": str(token_file),
+        "AZURE_AUTHORITY_HOST": tenant.base_url,
+        EXCHANGE_URL_VARIABLE: tenant.base_url,
+    }
