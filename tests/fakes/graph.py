@@ -147,7 +147,6 @@ class Directory:
     federated_credentials: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # app id
     delegated_grants: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by SP id
     domains: list[dict[str, Any]] = field(default_factory=list)
-    domains: list[dict[str, Any]] = field(default_factory=list)
 
 
 class FakeGraph(HttpsFake):
@@ -262,8 +261,6 @@ class FakeGraph(HttpsFake):
                 "oauth2PermissionGrants": directory.delegated_grants,
             }[nested[3]]
             return 200, self._page(source.get(nested[2], []), base, skip)
-        if path == "domains":
-            return 200, self._page(directory.domains, base, skip)
         if path == "domains":
             return 200, self._page(directory.domains, base, skip)
         if path in (
