@@ -36,7 +36,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from exocba.wellknown import DEFAULT_SP_WID, EXCHANGE_MANAGE_AS_APP_ROLE_NAME
-from tests.fakes.https import LocalHttpsServer, Request
+from tests.fakes.https import HttpsFake, Request
 
 EXCHANGE_AUDIENCE = "https://outlook.office365.com"
 APP_ANCHOR = "APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@"
@@ -66,7 +66,7 @@ class RegisteredApp:
     """Federated identity credentials: (issuer, subject, audiences)."""
 
 
-class FakeMicrosoftCloud:
+class FakeMicrosoftCloud(HttpsFake):
     """Entra ID + Exchange Online for one tenant, on https://127.0.0.1:<port>."""
 
     def __init__(
@@ -96,19 +96,9 @@ class FakeMicrosoftCloud:
         """Audiences besides Exchange this tenant issues tokens for (its Microsoft Graph,
         for the azuread provider and exoctl's Graph reads); roles come from app_roles."""
         self._signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self._server = LocalHttpsServer(self._route, tmp_dir, "fake-cloud")
-        self.ca_bundle = self._server.ca_bundle
-        self.base_url = self._server.base_url
-        self.requests = self._server.requests
+        super().__init__(tmp_dir, "fake-cloud")
 
-    # ------------------------------------------------------------- lifecycle
-    def __enter__(self) -> FakeMicrosoftCloud:
-        self._server.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.stop()
-
+    # ------------------------------------------------------------- set-up
     def register(self, app: RegisteredApp) -> RegisteredApp:
         self.apps[app.client_id] = app
         return app

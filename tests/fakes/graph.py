@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlparse
 
-from tests.fakes.https import LocalHttpsServer, Request
+from tests.fakes.https import HttpsFake, LocalHttpsServer, Request
 
 TOKEN = "graph-token-for-tests"
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "graph"
@@ -147,10 +147,9 @@ class Directory:
     federated_credentials: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # app id
     delegated_grants: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by SP id
     domains: list[dict[str, Any]] = field(default_factory=list)
-    domains: list[dict[str, Any]] = field(default_factory=list)
 
 
-class FakeGraph:
+class FakeGraph(HttpsFake):
     def __init__(
         self, directory: Directory, tmp_dir: Path, server: LocalHttpsServer | None = None
     ) -> None:
@@ -167,17 +166,7 @@ class FakeGraph:
         """How @odata.nextLink is written: absolute, root-relative (/v1.0/…) or relative."""
         self.page_size = 1
         """Items per page; 1 exercises paging on every list (Graph's default is 100)."""
-        self._server = server or LocalHttpsServer(self._route, tmp_dir, "fake-graph")
-        self.base_url = self._server.base_url
-        self.ca_bundle = self._server.ca_bundle
-        self.requests = self._server.requests
-
-    def __enter__(self) -> FakeGraph:
-        self._server.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.stop()
+        super().__init__(tmp_dir, "fake-graph", server)
 
     def _next_link(self, url: str) -> str:
         if self.link_form == "absolute":
@@ -272,8 +261,6 @@ class FakeGraph:
                 "oauth2PermissionGrants": directory.delegated_grants,
             }[nested[3]]
             return 200, self._page(source.get(nested[2], []), base, skip)
-        if path == "domains":
-            return 200, self._page(directory.domains, base, skip)
         if path == "domains":
             return 200, self._page(directory.domains, base, skip)
         if path in (

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import trustme
 
@@ -88,3 +88,28 @@ class LocalHttpsServer:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+class HttpsFake:
+    """A cloud stand-in on its own LocalHttpsServer: `with fake:` serves it meanwhile.
+
+    Subclasses answer in `_route`. `server` serves the fake from another stand-in's
+    server instead (one tenant on one host); that server routes, and `with` on either
+    starts and stops the same server.
+    """
+
+    def __init__(self, tmp_dir: Path, name: str, server: LocalHttpsServer | None = None) -> None:
+        self._server = server or LocalHttpsServer(self._route, tmp_dir, name)
+        self.ca_bundle = self._server.ca_bundle
+        self.base_url = self._server.base_url
+        self.requests = self._server.requests
+
+    def __enter__(self) -> Self:
+        self._server.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.stop()
+
+    def _route(self, request: Request) -> tuple[Any, ...]:
+        raise NotImplementedError

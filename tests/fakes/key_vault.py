@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from tests.fakes.https import LocalHttpsServer, Request
+from tests.fakes.https import HttpsFake, Request
 
 
 @dataclass
@@ -36,7 +36,7 @@ class SecretVersion:
     version: str = ""
 
 
-class FakeKeyVault:
+class FakeKeyVault(HttpsFake):
     def __init__(self, tmp_dir: Path, tenant_id: str, authority: str) -> None:
         self.tenant_id = tenant_id
         self.authority = authority
@@ -46,18 +46,9 @@ class FakeKeyVault:
         self.throttle: list[tuple[int, str | None]] = []
         """(status, Retry-After or None) for each of the next signed requests: Key Vault
         throttles with 429 and Retry-After (Key Vault throttling guidance)."""
-        self._server = LocalHttpsServer(self._route, tmp_dir, "fake-key-vault")
-        self.ca_bundle = self._server.ca_bundle
-        self.vault_url = self._server.base_url
-        self.requests = self._server.requests
+        super().__init__(tmp_dir, "fake-key-vault")
+        self.vault_url = self.base_url
         self.resource = f"https://0.0.1:{urlparse(self.vault_url).port}"
-
-    def __enter__(self) -> FakeKeyVault:
-        self._server.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.stop()
 
     def secret_id(self, name: str) -> str:
         return f"{self.vault_url}/secrets/{name}"

@@ -15,25 +15,16 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.fakes.https import LocalHttpsServer, Request
+from tests.fakes.https import HttpsFake, Request
 
 KID = "exo-cba-test-issuer-key"
 
 
-class FakeOidcIssuer:
+class FakeOidcIssuer(HttpsFake):
     def __init__(self, tmp_dir: Path) -> None:
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self._server = LocalHttpsServer(self._route, tmp_dir, "fake-oidc")
-        self.ca_bundle = self._server.ca_bundle
-        self.issuer = self._server.base_url
-        self.requests = self._server.requests
-
-    def __enter__(self) -> FakeOidcIssuer:
-        self._server.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.stop()
+        super().__init__(tmp_dir, "fake-oidc")
+        self.issuer = self.base_url
 
     def token(self, subject: str, audience: str, lifetime: int = 300) -> str:
         now = int(time.time())
