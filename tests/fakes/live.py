@@ -21,8 +21,9 @@ def missing() -> str | None:
     return None
 
 
-def verify_until_replicated(outputs: dict, source: object) -> None:
-    """verify, retried while new grants reach Exchange (up to REPLICATION_WAIT_SECONDS)."""
+def verify_until_replicated(outputs: dict, source: object, **options: object) -> None:
+    """verify, retried while new grants reach Exchange (up to REPLICATION_WAIT_SECONDS);
+    `options` go to verify (cmdlet, refused_cmdlet)."""
     from exoctl.verify import verify
 
     deadline = time.monotonic() + REPLICATION_WAIT_SECONDS
@@ -33,6 +34,7 @@ def verify_until_replicated(outputs: dict, source: object) -> None:
             outputs["organization"],
             source,
             [role["templateId"] for role in outputs["roles"]],
+            **options,  # type: ignore[arg-type]
         )
         if verification.ok or time.monotonic() > deadline:
             break
