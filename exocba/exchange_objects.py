@@ -315,7 +315,13 @@ def _update_group(
         parameters: dict[str, Any] = {"SecurityGroup": name, "Role": role}
         if scope:
             parameters["CustomRecipientWriteScope"] = scope
-        exchange.run("New-ManagementRoleAssignment", parameters)
+        try:
+            exchange.run("New-ManagementRoleAssignment", parameters)
+        except ExchangeError as error:
+            # Made by a request whose answer was lost and then retried; the read below
+            # reports the scope it has.
+            if not error.already_exists:
+                raise
     if str(row.get("Description") or "") != str(news.get("description") or ""):
         exchange.run("Set-RoleGroup", {"Identity": name, "Description": news["description"]})
     made = bool(olds.get("madeByStack"))

@@ -31,6 +31,8 @@ TIMEOUT_SECONDS = 30
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 RETRY_TOTAL = 8
 RETRY_BACKOFF_FACTOR = 0.5
+# The longest wait between tries, whether backed off or asked for by Retry-After
+# (urllib3's own cap on Retry-After is six hours).
 RETRY_BACKOFF_MAX = 30
 
 DEHYDRATED = "InvalidOperationInDehydratedContextException"
@@ -39,6 +41,13 @@ DEHYDRATED_FIX = (
     f"({DEHYDRATED}): run `Enable-OrganizationCustomization` once in Exchange Online "
     "PowerShell as an Exchange administrator, then run `pulumi up` again"
 )
+# How Exchange words a missing object ("The operation couldn't be performed because
+# object 'x' couldn't be found", "... wasn't found in the directory"), for answers
+# whose exception type does not end in NotFoundException.
+NOT_FOUND_TEXTS = ("couldn't be found", "wasn't found", "was not found")
+# Only a cmdlet's own failure can mean "absent": a throttled, failed or unauthorized
+# request that mentions a missing object must not (Microsoft365DSC #7124).
+_CMDLET_FAILURES = frozenset({400, 404})
 
 
 def invoke_url(exchange_url: str, organization: str) -> str:
@@ -104,9 +113,14 @@ class ExchangeError(Exception):
 
     @property
     def not_found(self) -> bool:
-        return self.exception.endswith("NotFoundException") or (
+        if self.exception.endswith("NotFoundException") or (
             self.status == 404 and self.code == "NotFound"
-        )
+        ):
+            return True
+        if self.status not in _CMDLET_FAILURES:
+            return False
+        text = f"{self.text} {self.message}".casefold().replace("\u2019", "'")
+        return any(form in text for form in NOT_FOUND_TEXTS)
 
     @property
     def already_exists(self) -> bool:
@@ -158,6 +172,7 @@ def retrying_session(total: int = RETRY_TOTAL) -> Any:
         backoff_factor=RETRY_BACKOFF_FACTOR,
         backoff_max=RETRY_BACKOFF_MAX,
         respect_retry_after_header=True,
+        retry_after_max=RETRY_BACKOFF_MAX,
         raise_on_status=False,
     )
     session = requests.Session()

@@ -49,6 +49,8 @@ TENANT_CONFIG = {"azuread:tenantId": TENANT_ID}
 DEPLOYER_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 DEPLOYER_OBJECT_ID = "5a2f0c13-7a3e-4b51-9d6b-0c1f6b1f3e21"
 INITIAL_DOMAIN = "contoso.onmicrosoft.com"
+# GCC High's Exchange host and token resource ("Connect-ExchangeOnline", -ConnectionUri).
+GCC_HIGH_EXCHANGE = "https://outlook.office365.us"
 # Per-tenant object ids of Microsoft's service principals (they differ per tenant).
 TENANT_SERVICE_PRINCIPALS = {
     EXCHANGE_ONLINE_APP_ID: ("9d3e55ba-79e0-4b7c-af50-dc460b81dca1", "Office 365 Exchange Online"),
@@ -403,6 +405,19 @@ def cloud(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     from tests.fakes.entra import FakeMicrosoftCloud
 
     with FakeMicrosoftCloud(TENANT_ID, INITIAL_DOMAIN, tmp_path) as fake:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(fake.ca_bundle))
+        yield fake
+
+
+@pytest.fixture
+def gcc_high_cloud(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The `cloud` stand-ins for a GCC High tenant: Entra issues tokens for, and Exchange
+    accepts, only the GCC High Exchange resource."""
+    from tests.fakes.entra import FakeMicrosoftCloud
+
+    with FakeMicrosoftCloud(
+        TENANT_ID, "contoso.onmicrosoft.us", tmp_path, exchange_resource=GCC_HIGH_EXCHANGE
+    ) as fake:
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(fake.ca_bundle))
         yield fake
 

@@ -17,7 +17,9 @@ What is modelled, and from where:
   HTTP status of a cmdlet error (404 for not-found, 400 otherwise) and the exact error
   texts are this stand-in's choices, not recorded answers;
 - switchable faults: a propagation delay (New-ServicePrincipal answers not-found for a
-  principal Entra made moments ago), throttling, transient 5xx per cmdlet, and a
+  principal Entra made moments ago, Add-RoleGroupMember for a principal Exchange made
+  moments ago), throttling with a chosen Retry-After, transient 5xx per cmdlet before
+  or after it ran (a lost answer), not-found answers that only the text names, and a
   dehydrated tenant (InvalidOperationInDehydratedContextException until
   Enable-OrganizationCustomization).
 """
@@ -113,11 +115,21 @@ class ExchangeOnline(Cmdlets):
         self.propagation_delay = 0
         """New-ServicePrincipal answers not-found this many times per principal."""
         self._propagation_seen: dict[str, int] = {}
+        self.member_delay = 0
+        """Add-RoleGroupMember answers not-found this many times per principal."""
+        self._member_seen: dict[str, int] = {}
         self.throttle = 0
         """The next this many requests answer 429."""
         self.throttled = 0
+        self.retry_after: str | None = "0"
+        """The Retry-After header of those 429s; None sends none."""
         self.failures: dict[str, list[int]] = {}
         """cmdlet -> statuses to answer before serving it (e.g. [500])."""
+        self.lost_answers: dict[str, list[int]] = {}
+        """cmdlet -> statuses to answer after running it: the change is made, the answer lost."""
+        self.plain_not_found = False
+        """Not-found errors as HTTP 400 BadRequest with an exception type that does not
+        say not-found: only the text ("couldn't be found", "wasn't found") does."""
         self.dehydrated = False
         self.page_size = 1000
         self.mailboxes = ["sales1@contoso.com", "it1@contoso.com"]
@@ -135,7 +147,7 @@ class ExchangeOnline(Cmdlets):
             return (
                 429,
                 {"error": {"code": "TooManyRequests", "message": "Too many requests."}},
-                {"Retry-After": "0"},
+                {} if self.retry_after is None else {"Retry-After": self.retry_after},
             )
         queued = self.failures.get(cmdlet)
         if queued:
@@ -148,15 +160,10 @@ class ExchangeOnline(Cmdlets):
         try:
             rows = self._run(cmdlet, parameters)
         except CmdletError as error:
-            return error.status, {
-                "error": {
-                    "code": "NotFound" if error.status == 404 else "BadRequest",
-                    "message": "Error executing cmdlet",
-                    "details": [
-                        {"code": "Client", "message": f"Ex6F9304|{error.exception}|{error.text}"}
-                    ],
-                }
-            }
+            return self._cmdlet_error(error)
+        lost = self.lost_answers.get(cmdlet)
+        if lost:
+            return lost.pop(0), {"error": {"code": "InternalServerError", "message": "try again"}}
         skip = int(parse_qs(urlparse(path).query).get("$skiptoken", ["0"])[0])
         base = f"{cloud.base_url}/adminapi/beta/{organization}"
         document: dict[str, Any] = {
@@ -167,6 +174,18 @@ class ExchangeOnline(Cmdlets):
         if skip + self.page_size < len(rows):
             document["@odata.nextLink"] = f"{base}/InvokeCommand?$skiptoken={skip + self.page_size}"
         return 200, document
+
+    def _cmdlet_error(self, error: CmdletError) -> tuple[int, dict[str, Any]]:
+        status, exception = error.status, error.exception
+        if self.plain_not_found and status == 404:
+            status, exception = 400, "System.Management.Automation.RemoteException"
+        return status, {
+            "error": {
+                "code": "NotFound" if status == 404 else "BadRequest",
+                "message": "Error executing cmdlet",
+                "details": [{"code": "Client", "message": f"Ex6F9304|{exception}|{error.text}"}],
+            }
+        }
 
     def cmdlets(self, name: str) -> list[dict[str, Any]]:
         return [p for c, p in self.calls if c == name]
@@ -295,7 +314,35 @@ class OneSignIn:
 
     def __init__(self, online: ExchangeOnline, exchange_resource: str, graph: Any) -> None:
         self.online, self.exchange_resource, self.graph = online, exchange_resource, graph
+        self.scopes: list[tuple[str, ...]] = []
+        """The scopes of every token asked for, in order."""
 
     def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        self.scopes.append(scopes)
         exchange = scopes[0].startswith(self.exchange_resource.rstrip("/") + "/")
         return (self.online.deployer if exchange else self.graph).get_token(*scopes, **kwargs)
+
+
+def token_scopes(cloud: Any) -> list[str]:
+    """The scope of each token the Entra stand-in was asked for, in order."""
+    from urllib.parse import parse_qs
+
+    return [
+        parse_qs(r.body.decode())["scope"][0]
+        for r in cloud.requests
+        if r.path.endswith("/oauth2/v2.0/token")
+    ]
+
+
+def record_sleeps(monkeypatch: Any) -> list[float]:
+    """The waits urllib3's Retry makes between tries, recorded instead of slept: Retry
+    calls `time.sleep` through its own module's `time` (urllib3/util/retry.py)."""
+    import time
+    import types
+
+    import urllib3.util.retry
+
+    sleeps: list[float] = []
+    clock = types.SimpleNamespace(sleep=sleeps.append, time=time.time, monotonic=time.monotonic)
+    monkeypatch.setattr(urllib3.util.retry, "time", clock)
+    return sleeps

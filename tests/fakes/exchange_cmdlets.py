@@ -112,6 +112,8 @@ class Cmdlets:
     direct: list[Assignment]
     propagation_delay: int
     _propagation_seen: dict[str, int]
+    member_delay: int
+    _member_seen: dict[str, int]
 
     def _principal(self, identity: str) -> ServicePrincipal:
         for sp in self.principals.values():
@@ -284,6 +286,11 @@ class Cmdlets:
 
     def _New_ManagementRoleAssignment(self, p: dict) -> list:
         group = self._group(str(p["SecurityGroup"])).name
+        if any(a.role == str(p["Role"]) and a.group == group for a in self.assignments):
+            raise CmdletError(
+                "Microsoft.Exchange.Data.Directory.ADObjectAlreadyExistsException",
+                f"The role assignment {p['Role']}-{group} already exists.",
+            )
         scope = p.get("CustomRecipientWriteScope")
         assignment = Assignment(
             str(p["Role"]), group, self._scope(str(scope)).name if scope else None
@@ -338,6 +345,10 @@ class Cmdlets:
     def _Add_RoleGroupMember(self, p: dict) -> list:
         group = self._group(str(p["Identity"]))
         member = self._member(str(p["Member"]))
+        seen = self._member_seen.get(member, 0)
+        if seen < self.member_delay:
+            self._member_seen[member] = seen + 1
+            raise _not_found(f'Couldn\'t find object "{p["Member"]}".')
         if member in group.members:
             raise CmdletError(
                 "Microsoft.Exchange.Management.Tasks.MemberAlreadyExistsException",

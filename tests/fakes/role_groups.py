@@ -37,6 +37,15 @@ def online(cloud, monkeypatch, tmp_path: Path):
     return exchange
 
 
+@pytest.fixture
+def gcc_high_online(gcc_high_cloud, monkeypatch, tmp_path: Path):
+    """The same in a GCC High tenant, whose Entra issues no token for the public cloud's
+    Exchange."""
+    exchange = attach(gcc_high_cloud, monkeypatch, tmp_path)
+    exchange.entra[SP_ID] = (APP_ID, "Exchange Online automation")
+    return exchange
+
+
 def up(mocks: DynamicMocks, config: dict, **kwargs):
     from tests.conftest import run_stack
 
