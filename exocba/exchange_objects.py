@@ -298,9 +298,11 @@ def _update_group(
     for assignment in row.get("assignments") or []:
         role = str(assignment.get("Role"))
         if role.casefold() not in wanted:
-            exchange.run(
-                "Remove-ManagementRoleAssignment",
-                {"Identity": assignment["Name"], "Confirm": False},
+            # Not-found is done: removed by a request whose answer was lost and retried.
+            _absent(
+                lambda name=assignment["Name"]: exchange.run(
+                    "Remove-ManagementRoleAssignment", {"Identity": name, "Confirm": False}
+                )
             )
             continue
         wanted.pop(role.casefold())

@@ -105,3 +105,16 @@ def test_an_added_role_whose_answer_was_lost_is_not_an_error(online) -> None:
     assert assignments(online) == [("Mail Recipients", SCOPE), ("View-Only Recipients", SCOPE)]
     assert outs["roles"] == ["Mail Recipients", "View-Only Recipients"]
     assert outs["writeScope"] == SCOPE
+
+
+def test_a_dropped_role_whose_answer_was_lost_is_not_an_error(online) -> None:
+    made("scope")
+    created = made("group", roles=["Mail Recipients", "View-Only Recipients"])
+    online.calls.clear()
+    # Exchange removes the assignment, then the answer is a 500: the retry meets not-found.
+    online.lost_answers["Remove-ManagementRoleAssignment"] = [500]
+    outs = providers.RoleGroupProvider().update(created.id, created.outs, group()).outs
+    assert online.writes() == ["Remove-ManagementRoleAssignment"] * 2
+    assert online.lost_answers["Remove-ManagementRoleAssignment"] == []
+    assert assignments(online) == [("Mail Recipients", SCOPE)]
+    assert outs["roles"] == ["Mail Recipients"]
