@@ -8,8 +8,10 @@ bound what scripts can do. Directory roles and role groups add up (same article:
 can also combine both methods").
 
 The keys live under `exo-cba:exchangeRoleGroups` (flat or as an object, like
-certificate and keyVault); `exocba/settings/load.py` calls `read_exchange_role_groups`
-with its reader, so every refusal is reported with the rest of the config. Pure: no Pulumi.
+certificate and keyVault); `exocba/settings/load.py` calls `read_keys` with its reader,
+and the rules over several fields (or over roles and managedIdentities) are in
+exocba/settings/cross.py, so every refusal is reported with the rest of the config.
+Pure: no Pulumi.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from exocba.clouds import Cloud
 from exocba.settings import spec
 from exocba.wellknown import ORGANIZATION_MANAGEMENT
 
@@ -117,7 +118,9 @@ class Reader(Protocol):
 
     raw: object
 
-    def fail(self, name: str, what: str, allowed: str) -> None: ...
+    def at(self, site: str) -> Reader: ...
+
+    def fail(self, name: str, what: str, allowed: str, entry: int = 0) -> None: ...
 
     def string(self, name: str) -> str | None: ...
 
@@ -196,24 +199,51 @@ def filter_problem(text: str) -> str | None:
     return None
 
 
-def _name(reader: Reader, key: str, value: str) -> str | None:
+@dataclass(frozen=True)
+class GroupKeys:
+    """The exchangeRoleGroups fields, each read on its own; how they go together is the
+    cross-field pass's (exocba/settings/cross.py)."""
+
+    allow_organization_management: bool
+    drop_directory_roles: bool
+    propagation_seconds: int
+    existing: tuple[tuple[int, str], ...]
+    """Each role group with the entry (from 1) that named it first, Organization
+    Management apart: allowOrganizationManagement decides it."""
+    organization_management: tuple[int, ...]
+    """Every entry naming Organization Management."""
+    name_given: bool
+    name: str | None
+    """The stack's own group; None when unset or refused here."""
+    roles: tuple[str, ...]
+    scope_filter: str | None
+    """As given; its OPATH is checked (`check_scope_filter`) only for a group the stack owns."""
+
+
+def _name(reader: Reader, key: str, value: str, entry: int = 0) -> str | None:
     text = value.strip()
     if not _NAME.fullmatch(text):
         reader.fail(
             _field(key),
             f"{value!r} is not a role group name",
             f"1 to {MAX_NAME_LENGTH} characters without quotes, backslashes or control characters",
+            entry,
         )
         return None
     return text
 
 
-def _existing(reader: Reader, allow_org_management: bool) -> tuple[str, ...]:
-    allowed = 'an array of role group names, each once, e.g. ["View-Only Organization Management"]'
-    entries = reader.string_list(_field("existing"), allowed) or []
-    found: list[str] = []
-    for entry in entries:
-        name = _name(reader, "existing", entry)
+EXISTING_ALLOWED = (
+    'an array of role group names, each once, e.g. ["View-Only Organization Management"]'
+)
+
+
+def _existing(reader: Reader) -> tuple[tuple[tuple[int, str], ...], tuple[int, ...]]:
+    entries = reader.string_list(_field("existing"), EXISTING_ALLOWED) or []
+    found: list[tuple[int, str]] = []
+    organization_management: list[int] = []
+    for index, entry in enumerate(entries, start=1):
+        name = _name(reader, "existing", entry, index)
         if name is None:
             continue
         folded = name.casefold()
@@ -224,23 +254,22 @@ def _existing(reader: Reader, allow_org_management: bool) -> tuple[str, ...]:
                 _field("existing"),
                 f"{name} is managed centrally from Entra ID; Exchange cannot add members to it",
                 "another role group; or the matching directory role in exo-cba:roles",
+                index,
             )
-        elif name == ORGANIZATION_MANAGEMENT and not allow_org_management:
-            reader.fail(
-                _field("existing"),
-                "Organization Management gives the app almost every Exchange task: it "
-                f"narrows nothing; refused unless {_qualified('allowOrganizationManagement')} "
-                "is true",
-                "a role group with the roles the scripts need (exchangeRoleGroups.name and .roles)",
-            )
-        elif name in found:
-            reader.fail(_field("existing"), f"{name} is listed twice", allowed)
+        elif name == ORGANIZATION_MANAGEMENT:
+            organization_management.append(index)
+        elif any(name == known for _, known in found):
+            reader.fail(_field("existing"), *listed_twice(name), index)
         else:
-            found.append(name)
-    return tuple(found)
+            found.append((index, name))
+    return tuple(found), tuple(organization_management)
 
 
-def _qualified(name: str) -> str:
+def listed_twice(group: str) -> tuple[str, str]:
+    return f"{group} is listed twice", EXISTING_ALLOWED
+
+
+def qualified(name: str) -> str:
     return f"exo-cba:{_field(name)}"
 
 
@@ -266,84 +295,65 @@ def _roles(reader: Reader) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _custom(reader: Reader, existing: tuple[str, ...]) -> CustomRoleGroup | None:
-    raw_name = reader.string(_field("name"))
-    roles = _roles(reader)
-    scope_filter = reader.string(_field("scopeFilter"))
-    if raw_name is None:
-        for key, given in (("roles", roles), ("scopeFilter", scope_filter is not None)):
-            if given:
-                reader.fail(
-                    _field(key),
-                    f"is set, but {_qualified('name')} is not",
-                    "name the role group the stack owns in exchangeRoleGroups.name",
-                )
-        return None
-    name = _name(reader, "name", raw_name)
-    if name is None:
-        return None
-    if name.casefold() in {g.casefold() for g in (*BUILT_IN_ROLE_GROUPS, *existing)}:
-        reader.fail(
-            _field("name"),
-            f"{name} is a built-in role group or listed in exchangeRoleGroups.existing; the "
-            "stack would take over a group it did not make",
-            "a new name for the group the stack owns (e.g. 'exo-cba mail recipients')",
-        )
-        return None
-    if not roles:
-        reader.fail(
-            _field("roles"),
-            f"is empty, but the role group {name} needs at least one role",
-            'built-in Exchange Online management roles, e.g. ["Mail Recipients"]',
-        )
-    if scope_filter is not None:
-        problem = filter_problem(scope_filter)
-        if problem:
-            reader.fail(
-                _field("scopeFilter"),
-                f"{scope_filter!r} {problem}",
-                "an OPATH recipient filter with balanced quotes and parentheses, e.g. "
-                "\"Department -eq 'Sales'\" or \"CustomAttribute1 -like 'scripts*'\"",
-            )
-        scope_filter = " ".join(scope_filter.split())
-    return CustomRoleGroup(name, roles, scope_filter)
+def taken(name: str) -> tuple[str, str]:
+    """Why the stack may not own a group of that name."""
+    return (
+        f"{name} is a built-in role group or listed in exchangeRoleGroups.existing; the "
+        "stack would take over a group it did not make",
+        "a new name for the group the stack owns (e.g. 'exo-cba mail recipients')",
+    )
 
 
-def read_exchange_role_groups(
-    reader: Reader, cloud: Cloud, managed_identities: int
-) -> ExchangeRoleGroups | None:
-    """The validated keys, or None when the stack uses no Exchange role group."""
-    allow_org = reader.boolean(_field("allowOrganizationManagement"))
-    drop = reader.boolean(_field("dropDirectoryRoles"))
+def _own_name(reader: Reader, given: str | None) -> str | None:
+    if given is None:
+        return None
+    name = _name(reader, "name", given)
+    if name is not None and name.casefold() in {g.casefold() for g in BUILT_IN_ROLE_GROUPS}:
+        reader.fail(_field("name"), *taken(name))
+        return None
+    return name
+
+
+def read_keys(reader: Reader) -> GroupKeys:
+    """Each field at its own site (exocba/settings/reader.py REPORT_ORDER)."""
+    allow_org = reader.at(_field("allowOrganizationManagement")).boolean(
+        _field("allowOrganizationManagement")
+    )
+    drop = reader.at(_field("dropDirectoryRoles")).boolean(_field("dropDirectoryRoles"))
     seconds_allowed = f"a whole number of seconds from 0 to {MAX_PROPAGATION_SECONDS}"
+    reader.at(_field("propagationSeconds"))
     seconds = reader.integer(_field("propagationSeconds"), seconds_allowed)
     if not 0 <= seconds <= MAX_PROPAGATION_SECONDS:
         reader.fail(_field("propagationSeconds"), f"{seconds} is out of range", seconds_allowed)
-    existing = _existing(reader, allow_org)
-    custom = _custom(reader, existing)
-    if not existing and custom is None:
-        if drop:
-            reader.fail(
-                _field("dropDirectoryRoles"),
-                "is true, but no role group gives the app rights in their place",
-                f"{_qualified('existing')} or {_qualified('name')} with roles",
-            )
-        return None
-    if not cloud.exchange_role_groups:
-        key = "name" if custom else "existing"
+    existing, organization_management = _existing(reader.at(_field("existing")))
+    given = reader.string(_field("name"))
+    roles = _roles(reader.at(_field("roles")))
+    scope_filter = reader.string(_field("scopeFilter"))
+    name = _own_name(reader.at(_field("name")), given)
+    return GroupKeys(
+        allow_org,
+        drop,
+        seconds,
+        existing,
+        organization_management,
+        given is not None,
+        name,
+        roles,
+        scope_filter,
+    )
+
+
+def check_scope_filter(reader: Reader, scope_filter: str) -> str:
+    """The filter with its whitespace collapsed, after reporting why it cannot be OPATH."""
+    problem = filter_problem(scope_filter)
+    if problem:
         reader.fail(
-            _field(key),
-            f"Microsoft documents no Exchange role groups for apps in {cloud.title}",
-            "directory roles (exo-cba:roles) in this cloud; role groups in "
-            "public, gcc-high and dod",
+            _field("scopeFilter"),
+            f"{scope_filter!r} {problem}",
+            "an OPATH recipient filter with balanced quotes and parentheses, e.g. "
+            "\"Department -eq 'Sales'\" or \"CustomAttribute1 -like 'scripts*'\"",
         )
-    if drop and managed_identities:
-        reader.fail(
-            _field("dropDirectoryRoles"),
-            "would leave exo-cba:managedIdentities without rights: role groups hold the app only",
-            "false while managed identities are configured",
-        )
-    return ExchangeRoleGroups(existing, custom, drop, allow_org, seconds)
+    return " ".join(scope_filter.split())
 
 
 def warnings(config: ExchangeRoleGroups, directory_roles: tuple[str, ...]) -> list[str]:
@@ -351,19 +361,19 @@ def warnings(config: ExchangeRoleGroups, directory_roles: tuple[str, ...]) -> li
     found: list[str] = []
     if config.custom and not config.custom.scope_filter:
         found.append(
-            f"{_qualified('name')} {config.custom.name} has no write scope "
-            f"({_qualified('scopeFilter')}): its roles reach every recipient"
+            f"{qualified('name')} {config.custom.name} has no write scope "
+            f"({qualified('scopeFilter')}): its roles reach every recipient"
         )
     if directory_roles and not config.drop_directory_roles:
         found.append(
             f"exo-cba:roles ({', '.join(directory_roles)}) and Exchange role groups add up: "
-            f"the directory roles undo the narrowing; set {_qualified('dropDirectoryRoles')} "
+            f"the directory roles undo the narrowing; set {qualified('dropDirectoryRoles')} "
             "true once the role groups work (exoctl verify --cmdlet)"
         )
     if directory_roles and config.drop_directory_roles:
         found.append(
             f"exo-cba:roles ({', '.join(directory_roles)}) is not assigned: "
-            f"{_qualified('dropDirectoryRoles')} is true, so only the Exchange role groups "
+            f"{qualified('dropDirectoryRoles')} is true, so only the Exchange role groups "
             "authorize the app"
         )
     return found

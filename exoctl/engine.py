@@ -265,14 +265,11 @@ def run_program(
 
     @pulumi.runtime.test
     def evaluate() -> pulumi.Output[Any]:
-        # Kept (the one sys.path edit outside tests): Pulumi runs the program with its own
-        # folder first on the path, and run_path does not put it there. Without it a
-        # `--project-dir` program could not import modules of its own beside __main__.py;
-        # the modules exoctl has imported already (components.settings) stay exoctl's.
-        path = str(program_dir)
-        if path not in sys.path:
-            sys.path.insert(0, path)
-        runpy.run_path(str(program_dir / "__main__.py"), run_name="__main__")
+        # As Pulumi's own exec script runs it: run_path on the program's folder, which
+        # runpy puts first on sys.path for the run (and takes off after), so a
+        # `--project-dir` program imports modules of its own beside __main__.py. Modules
+        # exoctl has imported already (components.settings) stay exoctl's.
+        runpy.run_path(str(program_dir), run_name="__main__")
         # Resolves once every export has resolved (or is known to be unknown).
         return pulumi.Output.all(*root.outputs.values())
 

@@ -1,5 +1,7 @@
-"""exo-cba:certificate.*: lifetime, rotation period, key size, subject, brought
-certificates; and exo-cba:adoptedCertificates, thumbprints of hand-made ones."""
+"""exo-cba:certificate.*: lifetime, key size, subject, brought certificates; and
+exo-cba:adoptedCertificates, thumbprints of hand-made ones. The rotation period is
+checked against the lifetime, and an unset subject comes from displayName, in the
+cross-field pass (exocba/settings/cross.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from exocba.certs import load_pem_certificate, thumbprint
 from exocba.rotation import OVERLAP_FACTOR
-from exocba.settings.model import DEFAULT_ROTATION_DAYS, PublicCertificate
+from exocba.settings.model import PublicCertificate
 from exocba.settings.reader import Reader
 
 ALLOWED_KEY_SIZES = (2048, 3072, 4096)
@@ -47,12 +49,12 @@ def key_size(reader: Reader) -> int:
     return bits
 
 
-def subject(reader: Reader, display_name: str) -> tuple[str, bool]:
-    """certificate.subject, or the first 64 characters of displayName; and whether it was set."""
+def subject(reader: Reader) -> str | None:
+    """certificate.subject as set; unset, the cross-field pass derives it from displayName."""
     explicit = reader.string("certificate.subject")
     if explicit is None:
-        return display_name[:MAX_COMMON_NAME_LENGTH].strip(), False
-    return reader.bounded_text("certificate.subject", explicit, MAX_COMMON_NAME_LENGTH), True
+        return None
+    return reader.bounded_text("certificate.subject", explicit, MAX_COMMON_NAME_LENGTH)
 
 
 def thumbprint_list(reader: Reader, name: str) -> tuple[str, ...]:
@@ -150,22 +152,3 @@ def public_certificates(
             _PUBLIC_ALLOWED,
         )
     return tuple(found)
-
-
-def rotation_days(reader: Reader, validity: int) -> int:
-    """Explicit rotationDays is checked; an unset one is derived from validityDays."""
-    max_rotation = max(1, validity // OVERLAP_FACTOR)
-    rotation_allowed = (
-        f"1 to {max_rotation} days for certificate.validityDays {validity}: every "
-        f"certificate must outlive {OVERLAP_FACTOR} rotation periods (see docs/rotation.md)"
-    )
-    if not reader.is_set("certificate.rotationDays"):
-        # Someone who never set it must not get an error about it: the largest
-        # period validityDays allows, but at most quarterly.
-        return min(DEFAULT_ROTATION_DAYS, max_rotation)
-    days = reader.integer(
-        "certificate.rotationDays", rotation_allowed, fallback=DEFAULT_ROTATION_DAYS
-    )
-    if validity >= OVERLAP_FACTOR and not 1 <= days <= max_rotation:
-        reader.fail("certificate.rotationDays", f"{days} days is out of range", rotation_allowed)
-    return days

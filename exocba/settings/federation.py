@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 
-from exocba.clouds import Cloud
 from exocba.settings.model import FederatedCredential
 from exocba.settings.reader import Reader
 from exocba.wellknown import (
@@ -15,7 +15,7 @@ from exocba.wellknown import (
 )
 
 FEDERATED = "federatedCredentials"
-_FEDERATED_ALLOWED = (
+ALLOWED = (
     "GitHub Actions subjects (repo:OWNER/REPO:environment:NAME, repo:OWNER/REPO:ref:refs/"
     "heads/BRANCH, repo:OWNER/REPO:ref:refs/tags/TAG), or "
     "'issuer=https://…;subject=…[;audiences=AUDIENCE]' for another issuer; exact subjects, each "
@@ -39,14 +39,31 @@ def credential_name(issuer: str, subject: str) -> str:
     return f"{slug}-{digest}"
 
 
-def federated_credentials(
-    reader: Reader, cloud: Cloud, allow_pull_requests: bool
-) -> tuple[FederatedCredential, ...]:
-    entries = reader.string_list(FEDERATED, _FEDERATED_ALLOWED) or []
-    found: list[FederatedCredential] = []
+@dataclass(frozen=True)
+class ListedCredentials:
+    """exo-cba:federatedCredentials read on its own, each credential with its entry (from
+    1). Audiences are () where the entry names none: the stack's cloud decides them, as
+    exo-cba:allowPullRequestFederation decides the entries set apart."""
+
+    credentials: tuple[tuple[int, FederatedCredential], ...]
+    pull_requests: tuple[tuple[int, FederatedCredential], ...]
+    """GitHub pull request subjects, which trust every pull request's workflow."""
+
+
+def repeats(index: int, credential: FederatedCredential) -> tuple[str, str]:
+    return (
+        f"entry {index} repeats issuer {credential.issuer} and subject {credential.subject}",
+        ALLOWED,
+    )
+
+
+def federated_credentials(reader: Reader) -> ListedCredentials:
+    entries = reader.string_list(FEDERATED, ALLOWED) or []
+    found: list[tuple[int, FederatedCredential]] = []
+    pull_requests: list[tuple[int, FederatedCredential]] = []
     for index, entry in enumerate(entries, start=1):
         text = entry.strip()
-        issuer, subject, audiences = GITHUB_ACTIONS_ISSUER, text, (cloud.federation_audience,)
+        issuer, subject, audiences = GITHUB_ACTIONS_ISSUER, text, ()
         if text.startswith("issuer="):
             fields = dict(part.split("=", 1) for part in text.split(";") if "=" in part)
             issuer, subject = fields.get("issuer", "").strip(), fields.get("subject", "").strip()
@@ -57,14 +74,16 @@ def federated_credentials(
                     f"entry {index} lists {len(listed)} audiences ({', '.join(listed)}); Entra "
                     "accepts exactly one per federated credential",
                     "the one audience the issuer puts in its tokens' aud claim",
+                    index,
                 )
                 continue
-            audiences = tuple(listed) or audiences
+            audiences = tuple(listed)
             if not re.fullmatch(r"https://[^\s/]+(/\S*)?", issuer) or not subject:
                 reader.fail(
                     FEDERATED,
                     f"entry {index} ({text!r}) needs an https issuer and a subject",
-                    _FEDERATED_ALLOWED,
+                    ALLOWED,
+                    index,
                 )
                 continue
         elif not _GITHUB_SUBJECT.fullmatch(text):
@@ -72,44 +91,25 @@ def federated_credentials(
                 FEDERATED,
                 f"entry {index} ({text!r}) is not a GitHub Actions subject"
                 + (" (subjects are exact; * is not a wildcard)" if "*" in text else ""),
-                _FEDERATED_ALLOWED,
+                ALLOWED,
+                index,
             )
             continue
         if "*" in subject:
             reader.fail(
                 FEDERATED,
                 f"entry {index}: subjects are exact; * is not a wildcard",
-                _FEDERATED_ALLOWED,
-            )
-            continue
-        if (
-            issuer == GITHUB_ACTIONS_ISSUER
-            and subject.endswith(":pull_request")
-            and not allow_pull_requests
-        ):
-            reader.fail(
-                FEDERATED,
-                f"entry {index} ({subject}) trusts every pull request's workflow: any pull "
-                "request could run as an Exchange administrator of this tenant",
-                "an environment with required reviewers or a protected branch; or set "
-                "exo-cba:allowPullRequestFederation true to accept the risk",
+                ALLOWED,
+                index,
             )
             continue
         credential = FederatedCredential(
             credential_name(issuer, subject), issuer, subject, audiences
         )
-        if any((c.issuer, c.subject) == (issuer, subject) for c in found):
-            reader.fail(
-                FEDERATED,
-                f"entry {index} repeats issuer {issuer} and subject {subject}",
-                _FEDERATED_ALLOWED,
-            )
-            continue
-        found.append(credential)
-    if len(found) > MAX_FEDERATED_CREDENTIALS:
-        reader.fail(
-            FEDERATED,
-            f"{len(found)} credentials; Entra accepts at most {MAX_FEDERATED_CREDENTIALS} per app",
-            _FEDERATED_ALLOWED,
-        )
-    return tuple(found)
+        if issuer == GITHUB_ACTIONS_ISSUER and subject.endswith(":pull_request"):
+            pull_requests.append((index, credential))
+        elif any((c.issuer, c.subject) == (issuer, subject) for _, c in found):
+            reader.fail(FEDERATED, *repeats(index, credential), index)
+        else:
+            found.append((index, credential))
+    return ListedCredentials(tuple(found), tuple(pull_requests))

@@ -1,12 +1,12 @@
-"""Object ids: exo-cba:owners, the managed identities, Key Vault readers."""
+"""Object ids: exo-cba:owners, the managed identities, Key Vault readers. That no identity
+is in both managedIdentities and userAssignedIdentities is a cross-field rule
+(exocba/settings/cross.py)."""
 
 from __future__ import annotations
 
 import uuid
 
-from exocba.settings.model import ManagedIdentity
 from exocba.settings.reader import Reader
-from exocba.settings.spec import qualified
 
 
 def guid_list(reader: Reader, name: str) -> tuple[str, ...]:
@@ -26,20 +26,3 @@ def guid_list(reader: Reader, name: str) -> tuple[str, ...]:
             continue
         guids.append(guid)
     return tuple(guids)
-
-
-def managed_identities(reader: Reader) -> tuple[ManagedIdentity, ...]:
-    found: list[ManagedIdentity] = []
-    for key, user_assigned in (("managedIdentities", False), ("userAssignedIdentities", True)):
-        for object_id in guid_list(reader, key):
-            if any(i.object_id == object_id for i in found):
-                reader.fail(
-                    key,
-                    f"{object_id} is listed in both exo-cba:managedIdentities and "
-                    "exo-cba:userAssignedIdentities",
-                    "each identity once: system-assigned in managedIdentities, user-assigned "
-                    "in userAssignedIdentities",
-                )
-                continue
-            found.append(ManagedIdentity(object_id, user_assigned, qualified(key)))
-    return tuple(found)

@@ -1,14 +1,19 @@
 """exo-cba:keyVault.*: where the active certificate and key are published for hosts
-outside Azure's reach, and whether the provider package for it is installed."""
+outside Azure's reach, and whether the provider package for it is installed.
+
+Each field is read here on its own. Which fields go together, and that a vault is only
+for certificates the stack generates, are cross-field rules (exocba/settings/cross.py);
+they decide whether the package and keyVault.tenantId are checked at all.
+"""
 
 from __future__ import annotations
 
 import importlib.util
 import re
 import uuid
+from dataclasses import dataclass
 
 from exocba.settings.identities import guid_list
-from exocba.settings.model import KeyVault
 from exocba.settings.reader import Reader
 
 # The provider package the Key Vault hand-off needs (requirements-keyvault.txt).
@@ -20,38 +25,39 @@ _VAULT_ID = re.compile(
 )
 
 
-def key_vault(reader: Reader, bring_your_own: bool) -> KeyVault | None:
+@dataclass(frozen=True)
+class VaultKeys:
+    """The keyVault fields, each read on its own."""
+
+    id: str | None
+    """As given; None when unset."""
+    match: re.Match[str] | None
+    """The id's parts; None when unset or not a Key Vault resource id (reported)."""
+    readers: tuple[str, ...]
+    tenant_id: str | None
+    """As given; checked by `tenant_id` once the vault is known to be used."""
+    certificate: bool
+
+
+def read_keys(reader: Reader) -> VaultKeys:
     text = reader.string("keyVault.id")
     readers = guid_list(reader, "keyVault.readers")
     tenant = reader.string("keyVault.tenantId")
     certificate = reader.boolean("keyVault.certificate")
-    if text is None:
-        if readers or tenant or certificate:
-            reader.fail(
-                "keyVault.id",
-                "is unset, but keyVault.readers, keyVault.tenantId or keyVault.certificate is set",
-                "the vault's resource id, or none of the keyVault keys",
-            )
-        return None
-    match = _VAULT_ID.fullmatch(text.strip())
-    if match is None:
+    match = None if text is None else _VAULT_ID.fullmatch(text.strip())
+    if text is not None and match is None:
         reader.fail(
             "keyVault.id",
             f"{text!r} is not a Key Vault resource id",
             "/subscriptions/<GUID>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/"
             "<name> (az keyvault show --query id)",
         )
-        return None
-    if bring_your_own:
-        reader.fail(
-            "keyVault.id",
-            "is set with certificate.publicCertificates: the stack holds no private key to publish",
-            "publish brought certificates from your own PKI; or generate them (unset "
-            "certificate.publicCertificates)",
-        )
-        return None
-    # Checked here, with the rest of the config, so a missing package stops the run
-    # before anything is declared (components/key_vault.py imports it later).
+    return VaultKeys(text, match, readers, tenant, certificate)
+
+
+def package_installed(reader: Reader) -> bool:
+    """Checked with the rest of the config, so a missing package stops the run before
+    anything is declared (components/key_vault.py imports it later)."""
     if importlib.util.find_spec(KEY_VAULT_PACKAGE) is None:
         reader.fail(
             "keyVault.id",
@@ -59,18 +65,15 @@ def key_vault(reader: Reader, bring_your_own: bool) -> KeyVault | None:
             "install it into the project's virtualenv (.venv/bin/pip install -r "
             "requirements-keyvault.txt), or unset keyVault.id",
         )
+        return False
+    return True
+
+
+def tenant_id(reader: Reader, text: str | None) -> str | None:
+    if text is None:
         return None
-    if tenant is not None:
-        try:
-            tenant = str(uuid.UUID(tenant.strip()))
-        except ValueError:
-            reader.fail("keyVault.tenantId", f"{tenant!r} is not a tenant id (GUID)", "a GUID")
-            tenant = None
-    return KeyVault(
-        id=text.strip(),
-        name=match["name"],
-        subscription_id=match["subscription"].lower(),
-        tenant_id=tenant,
-        readers=readers,
-        certificate=certificate,
-    )
+    try:
+        return str(uuid.UUID(text.strip()))
+    except ValueError:
+        reader.fail("keyVault.tenantId", f"{text!r} is not a tenant id (GUID)", "a GUID")
+        return None

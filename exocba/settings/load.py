@@ -1,9 +1,9 @@
 """load_settings: raw config in, Settings or every problem out.
 
-Each key is read by its rule module; keys that constrain one another are read in an
-order that hands the earlier result to the later rule (allowGlobalAdministrator to roles,
-the cloud to organization, federation and role groups, validityDays to rotationDays,
-brought certificates to keyVault), so one run reports every problem in a fixed order.
+Two passes. The per-key pass reads each key on its own, in reading order, with the rules
+of that key alone; the cross-field pass (exocba/settings/cross.py) then runs the rules
+that read several keys. Each problem is reported at its place in the reading order
+(exocba/settings/reader.py), so one run reports every problem in a fixed order.
 Warnings and notes are said only about config that passed.
 """
 
@@ -16,9 +16,15 @@ from pathlib import Path
 
 from exocba import exchange_rbac
 from exocba.config_keys import did_you_mean, foreign_key_problems
-from exocba.settings import certificate, federation, identities, key_vault, roles, tenant
+from exocba.settings import certificate, cross, federation, identities, key_vault, roles, tenant
 from exocba.settings.model import Settings
-from exocba.settings.reader import ConfigProblems, Reader, flatten_objects
+from exocba.settings.reader import (
+    ConfigProblems,
+    Reader,
+    SetTwice,
+    flatten_objects,
+    in_report_order,
+)
 from exocba.settings.spec import KNOWN_KEYS, NAMESPACE, OBJECT_KEYS, qualified
 
 # Entra ID limits an application's displayName to 256 characters (Microsoft Graph
@@ -41,6 +47,75 @@ def _unknown_keys(reader: Reader, provider: Mapping[str, str | None]) -> None:
         reader.fail(key, what, allowed)
 
 
+@dataclass(frozen=True)
+class _PerKey:
+    """The per-key pass: what the cross-field pass takes, and what it does not need."""
+
+    keys: cross.Keys
+    tenant_id: str | None
+    allow_global_administrator: bool
+    protect: bool
+    owners: tuple[str, ...]
+    adopted_certificates: tuple[str, ...]
+    key_size: int
+
+
+def _read_each_key(
+    reader: Reader,
+    set_twice: tuple[SetTwice, ...],
+    provider: Mapping[str, str | None],
+    now: dt.datetime,
+    base_dir: Path,
+) -> _PerKey:
+    """Each key on its own, at its site of the reading order."""
+    _unknown_keys(reader.at("unknown keys"), provider)
+    tenant_id = tenant.read_tenant_id(reader.at(tenant.TENANT_ID_KEY), provider)
+    cloud = tenant.read_cloud(reader.at("cloud"), provider)
+    display_name = reader.at("displayName").bounded_text(
+        "displayName", reader.string("displayName") or "", MAX_DISPLAY_NAME_LENGTH
+    )
+    allow_global_administrator = reader.at("allowGlobalAdministrator").boolean(
+        "allowGlobalAdministrator"
+    )
+    protect = reader.at("protect").boolean("protect")
+    listed_roles = roles.resolve_roles(reader.at("roles"))
+    organization = reader.at("organization").string("organization")
+    owners = identities.guid_list(reader.at("owners"), "owners")
+    adopted = certificate.thumbprint_list(reader.at("adoptedCertificates"), "adoptedCertificates")
+    system = identities.guid_list(reader.at("managedIdentities"), "managedIdentities")
+    user = identities.guid_list(reader.at("userAssignedIdentities"), "userAssignedIdentities")
+    role_groups = exchange_rbac.read_keys(reader)
+    allow_pull_requests = reader.at("allowPullRequestFederation").boolean(
+        "allowPullRequestFederation"
+    )
+    federated = federation.federated_credentials(reader.at(federation.FEDERATED))
+    validity_days = certificate.validity_days(reader.at("certificate.validityDays"))
+    public_certificates = certificate.public_certificates(
+        reader.at("certificate.publicCertificates"), now, base_dir
+    )
+    vault = key_vault.read_keys(reader.at("keyVault"))
+    key_size = certificate.key_size(reader.at("certificate.keySize"))
+    subject = certificate.subject(reader.at("certificate.subject"))
+    keys = cross.Keys(
+        set_twice=set_twice,
+        cloud=cloud,
+        display_name=display_name,
+        allow_global_administrator=allow_global_administrator,
+        roles=listed_roles,
+        organization=organization,
+        managed_identities=system,
+        user_assigned_identities=user,
+        role_groups=role_groups,
+        allow_pull_requests=allow_pull_requests,
+        federated=federated,
+        validity_days=validity_days,
+        public_certificates=public_certificates,
+        key_vault=vault,
+        subject=subject,
+    )
+    return _PerKey(keys, tenant_id, allow_global_administrator, protect, owners, adopted, key_size)
+
+
 def load_settings(
     raw: Mapping[str, str | None],
     *,
@@ -58,62 +133,40 @@ def load_settings(
     now = now or dt.datetime.now(dt.UTC)
     base_dir = base_dir or Path.cwd()
     provider = provider or {}
-    problems: list[str] = []
-    reader = Reader(flatten_objects(raw, problems), problems)
-    _unknown_keys(reader, provider)
-    tenant_id = tenant.read_tenant_id(reader, provider)
-    cloud = tenant.read_cloud(reader, provider)
+    objects = Reader({})
+    flat, set_twice = flatten_objects(raw, objects)
+    reader = Reader(flat)
+    read = _read_each_key(reader, set_twice, provider, now, base_dir)
+    decided = cross.reconcile(read.keys, reader)
+    problems = in_report_order(objects, reader, decided.problems)
+    if problems:
+        raise ConfigProblems(problems)
 
-    display_name = reader.bounded_text(
-        "displayName", reader.string("displayName") or "", MAX_DISPLAY_NAME_LENGTH
+    keys = read.keys
+    warnings, notes = roles.warnings_and_notes(
+        decided.roles, decided.configured_roles, decided.role_groups
     )
-    allow_global_administrator = reader.boolean("allowGlobalAdministrator")
-    protect = reader.boolean("protect")
-    directory_roles = roles.resolve_roles(reader, allow_global_administrator)
-    organization = tenant.read_organization(reader, cloud)
-
-    owners = identities.guid_list(reader, "owners")
-    adopted = certificate.thumbprint_list(reader, "adoptedCertificates")
-    managed = identities.managed_identities(reader)
-    role_groups = exchange_rbac.read_exchange_role_groups(reader, cloud, len(managed))
-    configured_roles = directory_roles
-    if role_groups is not None and role_groups.drop_directory_roles:
-        directory_roles = ()
-    allow_pull_requests = reader.boolean("allowPullRequestFederation")
-    federated = federation.federated_credentials(reader, cloud, allow_pull_requests)
-
-    validity_days = certificate.validity_days(reader)
-    rotation_days = certificate.rotation_days(reader, validity_days)
-    public_certificates = certificate.public_certificates(reader, now, base_dir)
-    vault = key_vault.key_vault(reader, bool(public_certificates))
-    key_size = certificate.key_size(reader)
-    subject, subject_is_explicit = certificate.subject(reader, display_name)
-
-    if reader.problems:
-        raise ConfigProblems(reader.problems)
-
-    warnings, notes = roles.warnings_and_notes(directory_roles, configured_roles, role_groups)
     return Settings(
-        display_name=display_name,
-        roles=directory_roles,
-        allow_global_administrator=allow_global_administrator,
-        organization=organization,
-        owners=owners,
-        validity_days=validity_days,
-        key_size=key_size,
-        subject=subject,
-        subject_is_explicit=subject_is_explicit,
-        protect=protect,
-        rotation_days=rotation_days,
-        tenant_id=tenant_id,
-        cloud=cloud,
-        adopted_certificates=adopted,
-        key_vault=vault,
-        managed_identities=managed,
-        federated_credentials=federated,
-        allow_pull_request_federation=allow_pull_requests,
-        public_certificates=public_certificates,
-        exchange_role_groups=role_groups,
+        display_name=keys.display_name,
+        roles=decided.roles,
+        allow_global_administrator=read.allow_global_administrator,
+        organization=decided.organization,
+        owners=read.owners,
+        validity_days=keys.validity_days,
+        key_size=read.key_size,
+        subject=decided.subject,
+        subject_is_explicit=decided.subject_is_explicit,
+        protect=read.protect,
+        rotation_days=decided.rotation_days,
+        tenant_id=read.tenant_id,
+        cloud=keys.cloud,
+        adopted_certificates=read.adopted_certificates,
+        key_vault=decided.key_vault,
+        managed_identities=decided.managed_identities,
+        federated_credentials=decided.federated_credentials,
+        allow_pull_request_federation=keys.allow_pull_requests,
+        public_certificates=keys.public_certificates,
+        exchange_role_groups=decided.role_groups,
         warnings=tuple(warnings),
         notes=tuple(notes),
     )
@@ -135,7 +188,8 @@ def ownership(config: Mapping[str, str | None]) -> Ownership:
     provider package. Raises ConfigProblems naming each bad entry."""
     prefix = f"{NAMESPACE}:"
     raw = {k[len(prefix) :]: v for k, v in config.items() if k.startswith(prefix)}
-    reader = Reader(flatten_objects(raw, []))
+    flat, _ = flatten_objects(raw, Reader({}))
+    reader = Reader(flat)
     owners = identities.guid_list(reader, "owners")
     adopted = certificate.thumbprint_list(reader, "adoptedCertificates")
     if reader.problems:

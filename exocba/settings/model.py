@@ -10,7 +10,7 @@ from exocba.clouds import CLOUDS, Cloud
 from exocba.wellknown import GITHUB_ACTIONS_ISSUER, DirectoryRole
 
 # The rotation period when none is set: quarterly, or less where validityDays / 3
-# is shorter (exocba/settings/certificate.py).
+# is shorter (exocba/settings/cross.py).
 DEFAULT_ROTATION_DAYS = 90
 
 

@@ -3,16 +3,25 @@
 The reader collects every problem, so one run reports all of them, not just the first;
 each names the key, says what was wrong and what is allowed. Defaults come from the key
 table (exocba/settings/spec.py).
+
+Problems are reported in reading order, REPORT_ORDER. The per-key pass finds them in that
+order; the cross-field pass (exocba/settings/cross.py) runs after it, so each of its
+problems carries the place it belongs: after what the per-key pass said at that site, or
+beside the list entry it is about.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
 
 from exocba.config_keys import did_you_mean
 from exocba.settings.spec import BY_NAME, OBJECT_FIELDS, OBJECT_KEYS, qualified
+
+T = TypeVar("T")
 
 
 class ConfigProblems(Exception):
@@ -27,15 +36,80 @@ def problem(name: str, what: str, allowed: str) -> str:
     return f"{qualified(name)}: {what}; allowed: {allowed}"
 
 
+# The report's order: each key or group at its site, in the order exocba/settings/load.py
+# reads them, whichever pass found the problem. "objects" are the keys set as objects
+# (--path); "exchangeRoleGroups" and "keyVault" hold the rules over each group as a whole.
+REPORT_ORDER: tuple[str, ...] = (
+    "objects",
+    "unknown keys",
+    "azuread:tenantId",
+    "cloud",
+    "displayName",
+    "allowGlobalAdministrator",
+    "protect",
+    "roles",
+    "organization",
+    "owners",
+    "adoptedCertificates",
+    "managedIdentities",
+    "userAssignedIdentities",
+    "exchangeRoleGroups.allowOrganizationManagement",
+    "exchangeRoleGroups.dropDirectoryRoles",
+    "exchangeRoleGroups.propagationSeconds",
+    "exchangeRoleGroups.existing",
+    "exchangeRoleGroups.roles",
+    "exchangeRoleGroups.name",
+    "exchangeRoleGroups.scopeFilter",
+    "exchangeRoleGroups",
+    "allowPullRequestFederation",
+    "federatedCredentials",
+    "certificate.validityDays",
+    "certificate.rotationDays",
+    "certificate.publicCertificates",
+    "keyVault",
+    "certificate.keySize",
+    "certificate.subject",
+)
+_SITE = {site: index for index, site in enumerate(REPORT_ORDER)}
+
+
+@dataclass(frozen=True, order=True)
+class Place:
+    """Where a problem belongs in the report: its site, then (for a problem of the
+    cross-field pass without an entry) after the per-key pass's problems there, then
+    the list entry it is about (1 for the first; 0 when it is about no entry)."""
+
+    site: int
+    after: bool
+    entry: int
+
+
 class Reader:
-    """Collects every problem so one run reports all of them, not just the first."""
+    """Collects every problem so one run reports all of them, not just the first.
 
-    def __init__(self, raw: Mapping[str, str | None], problems: list[str] | None = None) -> None:
+    `at` names the site the next problems belong to. A reader made by `later` is the
+    cross-field pass's: its problems go after the per-key pass's at the same site,
+    unless they name an entry.
+    """
+
+    def __init__(self, raw: Mapping[str, str | None], *, later: bool = False) -> None:
         self.raw = raw
-        self.problems: list[str] = [] if problems is None else problems
+        self.problems: list[str] = []
+        self.places: list[Place] = []
+        self._site = 0
+        self._later = later
 
-    def fail(self, name: str, what: str, allowed: str) -> None:
+    def at(self, site: str) -> Reader:
+        self._site = _SITE[site]
+        return self
+
+    def later(self) -> Reader:
+        """A reader over the same values for the cross-field pass."""
+        return Reader(self.raw, later=True)
+
+    def fail(self, name: str, what: str, allowed: str, entry: int = 0) -> None:
         self.problems.append(problem(name, what, allowed))
+        self.places.append(Place(self._site, self._later and not entry, entry))
 
     def is_set(self, name: str) -> bool:
         return self.raw.get(name) is not None
@@ -103,6 +177,22 @@ class Reader:
         return text
 
 
+def by_entry(entries: Iterable[tuple[int, T]]) -> tuple[T, ...]:
+    """The values in the order of the list entries that named them."""
+    return tuple(value for _, value in sorted(entries, key=lambda entry: entry[0]))
+
+
+def in_report_order(*readers: Reader) -> list[str]:
+    """The problems of the passes, each at its place; those of one place in the order
+    they were found, the per-key pass's first."""
+    found = [
+        (place, text)
+        for reader in readers
+        for place, text in zip(reader.places, reader.problems, strict=True)
+    ]
+    return [text for _, text in sorted(found, key=lambda placed: placed[0])]
+
+
 def _as_raw(value: object) -> str:
     """A value inside a config object, as the engine would pass the flat key."""
     if isinstance(value, bool):
@@ -112,11 +202,26 @@ def _as_raw(value: object) -> str:
     return json.dumps(value)
 
 
-def flatten_objects(raw: Mapping[str, str | None], problems: list[str]) -> dict[str, str | None]:
+@dataclass(frozen=True)
+class SetTwice:
+    """A field set both as a flat key and inside its object; the flat value is kept."""
+
+    parent: str
+    key: str
+    entry: int
+    """Its place among the objects' fields (site "objects")."""
+
+
+def flatten_objects(
+    raw: Mapping[str, str | None], reader: Reader
+) -> tuple[dict[str, str | None], tuple[SetTwice, ...]]:
     """Merge `exo-cba:certificate`, `exo-cba:keyVault` or `exo-cba:exchangeRoleGroups` set
-    as an object (`pulumi config set --path`) into flat dotted keys. Setting one field
-    both ways is refused."""
+    as an object (`pulumi config set --path`) into flat dotted keys, and the fields set
+    both ways (the cross-field pass refuses them)."""
+    reader.at("objects")
     flat = {key: value for key, value in raw.items() if key not in OBJECT_KEYS}
+    twice: list[SetTwice] = []
+    entry = 0
     for parent in OBJECT_KEYS:
         text = raw.get(parent)
         if text is None:
@@ -131,24 +236,17 @@ def flatten_objects(raw: Mapping[str, str | None], problems: list[str]) -> dict[
         except json.JSONDecodeError:
             document = None
         if not isinstance(document, dict):
-            problems.append(problem(parent, f"{text!r} is not an object", allowed))
+            entry += 1
+            reader.fail(parent, f"{text!r} is not an object", allowed, entry)
             continue
         for field_name, value in document.items():
+            entry += 1
             flat_key = f"{parent}.{field_name}"
             if field_name not in fields:
                 hint = did_you_mean(field_name, fields, f"{qualified(parent)}.{{}}")
-                problems.append(
-                    problem(flat_key, f"is not a key this program reads{hint}", allowed)
-                )
+                reader.fail(flat_key, f"is not a key this program reads{hint}", allowed, entry)
             elif raw.get(flat_key) is not None:
-                problems.append(
-                    problem(
-                        flat_key,
-                        f"is set twice, as the flat key {qualified(flat_key)} and inside the "
-                        f"object {qualified(parent)} (pulumi config set --path)",
-                        "one of the two; remove the other from the stack file",
-                    )
-                )
+                twice.append(SetTwice(parent, flat_key, entry))
             elif value is not None:
                 flat[flat_key] = _as_raw(value)
-    return flat
+    return flat, tuple(twice)

@@ -3,6 +3,8 @@ about the roles a stack chose."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from exocba import exchange_rbac
 from exocba.config_keys import did_you_mean
 from exocba.settings.reader import Reader
@@ -20,14 +22,28 @@ def _valid_role_list() -> str:
     return ", ".join(f"{role.name} ({role.template_id})" for role in EXCHANGE_APP_ONLY_ROLES)
 
 
-def resolve_roles(reader: Reader, allow_global_administrator: bool) -> tuple[DirectoryRole, ...]:
+@dataclass(frozen=True)
+class ListedRoles:
+    """exo-cba:roles read on its own: each role with the entry (from 1) that named it first.
+    Global Administrator is set apart: exo-cba:allowGlobalAdministrator decides it in the
+    cross-field pass."""
+
+    roles: tuple[tuple[int, DirectoryRole], ...]
+    global_administrator: tuple[int, ...]
+    """Every entry naming Global Administrator."""
+
+
+def listed_twice(role: DirectoryRole) -> tuple[str, str]:
+    return f"{role.name} is listed twice", "each role once"
+
+
+def resolve_roles(reader: Reader) -> ListedRoles:
     entries = reader.string_list(
         "roles", f"an array of role names or template ids: {_valid_role_list()}"
     )
-    if entries is None:
-        return ()
-    resolved: list[DirectoryRole] = []
-    for entry in entries:
+    resolved: list[tuple[int, DirectoryRole]] = []
+    global_administrator: list[int] = []
+    for index, entry in enumerate(entries or [], start=1):
         text = entry.strip()
         role = ROLES_BY_NAME.get(text.casefold()) or ROLES_BY_TEMPLATE_ID.get(text.lower())
         if role is None:
@@ -37,20 +53,15 @@ def resolve_roles(reader: Reader, allow_global_administrator: bool) -> tuple[Dir
                 f"{entry!r} is not a role Exchange Online app-only access honours"
                 + did_you_mean(text, names, "{!r}"),
                 _valid_role_list(),
+                index,
             )
-            continue
-        if role in resolved:
-            reader.fail("roles", f"{role.name} is listed twice", "each role once")
-            continue
-        if role.template_id == GLOBAL_ADMINISTRATOR_TEMPLATE_ID and not allow_global_administrator:
-            reader.fail(
-                "roles",
-                "Global Administrator is refused unless exo-cba:allowGlobalAdministrator is true",
-                "Exchange Administrator covers every Exchange Online task with far less reach",
-            )
-            continue
-        resolved.append(role)
-    return tuple(resolved)
+        elif role.template_id == GLOBAL_ADMINISTRATOR_TEMPLATE_ID:
+            global_administrator.append(index)
+        elif any(role == known for _, known in resolved):
+            reader.fail("roles", *listed_twice(role), index)
+        else:
+            resolved.append((index, role))
+    return ListedRoles(tuple(resolved), tuple(global_administrator))
 
 
 def warnings_and_notes(

@@ -1,15 +1,14 @@
 """Which tenant and cloud the stack deploys to: azuread:tenantId, azuread:environment (or
-ARM_ENVIRONMENT), and exo-cba:organization, the tenant's initial domain in that cloud."""
+ARM_ENVIRONMENT). exo-cba:organization, the tenant's initial domain in that cloud, is
+checked against the cloud in the cross-field pass (exocba/settings/cross.py)."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Mapping
 
 from exocba.clouds import (
     CLOUDS,
-    ENVIRONMENT_KEY,
     ENVIRONMENT_VARIABLE,
     Cloud,
     cloud_for_environment,
@@ -25,8 +24,6 @@ _TENANT_ALLOWED = (
     "ID, or `az account show --query tenantId -o tsv`; set it with `pulumi config set "
     "azuread:tenantId <GUID>`"
 )
-# An initial domain's first label; the suffix comes from the stack's cloud.
-_DOMAIN_LABEL = r"[a-z0-9][a-z0-9-]{0,62}"
 
 
 def read_tenant_id(reader: Reader, provider: Mapping[str, str | None]) -> str | None:
@@ -66,34 +63,3 @@ def read_cloud(reader: Reader, provider: Mapping[str, str | None]) -> Cloud:
         )
         return CLOUDS[0]
     return cloud
-
-
-def read_organization(reader: Reader, cloud: Cloud) -> str | None:
-    given = reader.string("organization")
-    if given is None:
-        return None
-    organization = given.strip().lower()
-    allowed = (
-        f"the tenant's initial domain, e.g. contoso{cloud.organization_suffix} in "
-        f"{cloud.title} ({ENVIRONMENT_KEY}), or leave it unset to read it from the directory"
-    )
-    if re.fullmatch(_DOMAIN_LABEL + re.escape(cloud.organization_suffix), organization):
-        return organization
-    other = next(
-        (
-            c
-            for c in CLOUDS
-            if c.organization_suffix != cloud.organization_suffix
-            and re.fullmatch(_DOMAIN_LABEL + re.escape(c.organization_suffix), organization)
-        ),
-        None,
-    )
-    if other is not None:
-        reader.fail(
-            "organization",
-            f"{organization!r} is a {other.title} domain, but this stack's cloud is {cloud.title}",
-            allowed,
-        )
-    else:
-        reader.fail("organization", f"{organization!r} is not the tenant's initial domain", allowed)
-    return None

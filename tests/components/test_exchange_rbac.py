@@ -93,6 +93,15 @@ def test_no_role_groups_leaves_settings_as_before() -> None:
             "built-in role group",
         ),
         (
+            {
+                "exchangeRoleGroups.existing": '["Scripts"]',
+                "exchangeRoleGroups.name": "scripts",
+                "exchangeRoleGroups.roles": '["Mail Recipients"]',
+            },
+            "name",
+            "listed in exchangeRoleGroups.existing",
+        ),
+        (
             {"exchangeRoleGroups.name": 'a"b', "exchangeRoleGroups.roles": "[]"},
             "name",
             "not a role group name",

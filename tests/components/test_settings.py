@@ -102,6 +102,35 @@ def test_every_problem_is_reported_at_once() -> None:
     assert [p.split(":")[1] for p in problems] == ["roles", "owners", "certificate.keySize"]
 
 
+def test_problems_of_keys_read_together_come_in_reading_order_with_the_rest() -> None:
+    """The cross-field pass runs after the per-key pass, yet its problems are reported
+    where the key they concern is read, beside the list entry they are about."""
+    problems = refused(
+        {
+            "certificate": json.dumps({"validtyDays": 30, "validityDays": 730}),
+            "certificate.validityDays": "365",
+            "roles": '["Global Administrator", "nope"]',
+            "managedIdentities": '["11111111-1111-1111-1111-111111111111"]',
+            "userAssignedIdentities": '["11111111-1111-1111-1111-111111111111", "x"]',
+            "certificate.rotationDays": "200",
+            "certificate.keySize": "1000",
+        }
+    )
+    expected = [
+        ("certificate.validtyDays", "is not a key this program reads"),
+        ("certificate.validityDays", "is set twice"),
+        ("roles", "Global Administrator is refused"),
+        ("roles", "'nope' is not a role"),
+        ("userAssignedIdentities", "'x' is not an object id"),
+        ("userAssignedIdentities", "11111111-1111-1111-1111-111111111111 is listed in both"),
+        ("certificate.rotationDays", "200 days is out of range"),
+        ("certificate.keySize", "1000 bits is not offered"),
+    ]
+    assert len(problems) == len(expected), problems
+    for problem, (key, start) in zip(problems, expected, strict=True):
+        assert problem.startswith(f"exo-cba:{key}: {start}"), problems
+
+
 def test_organization_and_owners_are_normalised() -> None:
     settings = load(
         {

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from exoctl.errors import EXIT_USAGE
-from tests.conftest import PROJECT_ROOT, TENANT_ID
+from tests.conftest import PROJECT_ROOT, TENANT_ID, run_stack
 from tests.fakes.project import project_copy
 
 NOW = "2026-11-22T09:30:00Z"
@@ -36,6 +36,25 @@ def exoctl(
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     return project_copy(tmp_path)
+
+
+def test_the_program_imports_modules_beside_it_and_leaves_sys_path_as_it_was(
+    project: Path,
+) -> None:
+    """As under `pulumi up`, the program's folder is first on sys.path while it runs."""
+    (project / "exo_cba_house_rules.py").write_text('NOTE = "house rules imported"\n')
+    main = project / "__main__.py"
+    main.write_text(
+        main.read_text() + "\nimport exo_cba_house_rules\n\n"
+        "pulumi.log.info(exo_cba_house_rules.NOTE)\n"
+    )
+    before = list(sys.path)
+    try:
+        run = run_stack(program_dir=project)
+    finally:
+        sys.modules.pop("exo_cba_house_rules", None)
+    assert "house rules imported" in run.notes
+    assert sys.path == before
 
 
 def test_plan_json_for_the_example_stack() -> None:
