@@ -46,3 +46,20 @@ def assert_no_op_preview(stack) -> None:
     preview = stack.preview(on_output=print)
     changed = {op: n for op, n in preview.change_summary.items() if op != "same" and n}
     assert changed == {}, f"a second run proposes changes: {changed}"
+
+
+def stack_certificate(outputs: dict, directory: object) -> object:
+    """The stack's certificate as a script host holds it: a PFX (mode 0600) with a
+    password made for this run, as exoctl.verify's Certificate source."""
+    import secrets
+    from pathlib import Path
+
+    from exoctl import pfx
+    from exoctl.verify import Certificate
+
+    password = secrets.token_urlsafe(24).encode()
+    path = Path(str(directory)) / "live.pfx"
+    certificate = pfx.load_certificate(outputs["certificatePem"], "certificatePem")
+    key = pfx.load_private_key(outputs["privateKeyPem"], "privateKeyPem")
+    pfx.write_private_file(path, pfx.build_pfx(certificate, key, password, False), False)
+    return Certificate(path, password)

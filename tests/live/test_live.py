@@ -20,7 +20,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PROJECT_ROOT
-from tests.fakes.live import assert_no_op_preview, missing, verify_until_replicated
+from tests.fakes.live import (
+    assert_no_op_preview,
+    missing,
+    stack_certificate,
+    verify_until_replicated,
+)
 
 pytestmark = pytest.mark.live
 
@@ -52,18 +57,9 @@ def live_stack():
 
 
 def test_up_verify_preview_destroy(live_stack, tmp_path: Path, monkeypatch) -> None:
-    from exoctl import pfx
-    from exoctl.verify import Certificate
-
     result = live_stack.up(on_output=print)
     assert result.summary.result == "succeeded"
     outputs = {key: value.value for key, value in live_stack.outputs().items()}
 
-    password = secrets.token_urlsafe(24)
-    path = tmp_path / "live.pfx"
-    certificate = pfx.load_certificate(outputs["certificatePem"], "certificatePem")
-    key = pfx.load_private_key(outputs["privateKeyPem"], "privateKeyPem")
-    pfx.write_private_file(path, pfx.build_pfx(certificate, key, password.encode(), False), False)
-
-    verify_until_replicated(outputs, Certificate(path, password.encode()))
+    verify_until_replicated(outputs, stack_certificate(outputs, tmp_path))
     assert_no_op_preview(live_stack)

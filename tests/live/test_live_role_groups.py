@@ -21,7 +21,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PROJECT_ROOT
-from tests.fakes.live import assert_no_op_preview, missing, verify_until_replicated
+from tests.fakes.live import (
+    assert_no_op_preview,
+    missing,
+    stack_certificate,
+    verify_until_replicated,
+)
 
 pytestmark = pytest.mark.live
 EXCHANGE_VARIABLE = "EXO_CBA_LIVE_EXCHANGE"
@@ -65,23 +70,14 @@ def narrow_stack():
 
 
 def test_one_role_group_allows_its_cmdlet_and_refuses_another(narrow_stack, tmp_path: Path) -> None:
-    from exoctl import pfx
-    from exoctl.verify import Certificate
-
     result = narrow_stack.up(on_output=print)
     assert result.summary.result == "succeeded"
     outputs = {key: value.value for key, value in narrow_stack.outputs().items()}
     assert outputs["roles"] == [] and outputs["exchangeRoleGroups"]["directoryRolesDropped"]
 
-    password = secrets.token_urlsafe(24)
-    path = tmp_path / "live.pfx"
-    certificate = pfx.load_certificate(outputs["certificatePem"], "certificatePem")
-    key = pfx.load_private_key(outputs["privateKeyPem"], "privateKeyPem")
-    pfx.write_private_file(path, pfx.build_pfx(certificate, key, password.encode(), False), False)
-
     verify_until_replicated(
         outputs,
-        Certificate(path, password.encode()),
+        stack_certificate(outputs, tmp_path),
         cmdlet="Get-Mailbox",
         refused_cmdlet="Get-TransportRule",
     )
