@@ -112,7 +112,7 @@ MAX_PROPAGATION_SECONDS = 7200
 # trouble in OPATH or PowerShell. Length: "The name can be up to 64 characters"
 # (office-docs-powershell exchange/exchange-ps/exchange/New-ManagementScope.md, -Name, at
 # 018b34e320552caf2d4fbff6361918a6eaa652f4); for a role group, "The name can contain up to
-# 64 characters" (Set-RoleGroup.md, -Name, same repository).
+# 64 characters" (Set-RoleGroup.md, -Name, at 09948235113ca4c53fdcbd97560915e72b4ede02).
 MAX_NAME_LENGTH = 64
 # The stack's scope is named after its group, so a group with a scope has this much less.
 SCOPE_SUFFIX = " write scope"
