@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
+from exocba.compliance_role_groups import only_in_security_compliance
 from exocba.settings import spec
 from exocba.wellknown import ORGANIZATION_MANAGEMENT
 
@@ -97,14 +98,25 @@ BUILT_IN_ROLE_GROUPS: tuple[str, ...] = (
 # cannot put the app into them. The unique suffix differs per tenant.
 CENTRALLY_MANAGED_GROUPS = ("Security Administrator", "Security Reader")
 CENTRALLY_MANAGED_PREFIXES = ("ExchangeServiceAdmins_", "HelpdeskAdmins_", "TenantAdmins_")
+# Security & Compliance's own groups (exocba/compliance_role_groups.py), by folded name.
+SECURITY_COMPLIANCE_ONLY = only_in_security_compliance(BUILT_IN_ROLE_GROUPS)
+# How close a name in `existing` must be to a built-in group to be taken for a misspelling
+# of it: a typo scores above 0.9, custom names like "Sales Management" below.
+NEAR_MISS_CUTOFF = 0.88
 
 KEY = "exchangeRoleGroups"
 # Declared, with their types and defaults, in the key table.
 FIELDS = spec.fields(KEY)
 MAX_PROPAGATION_SECONDS = 7200
-# Exchange object names: kept to what New-RoleGroup and New-ManagementScope take without
-# quoting trouble in OPATH or PowerShell.
+# Exchange object names: what New-RoleGroup and New-ManagementScope take, without quoting
+# trouble in OPATH or PowerShell. Length: "The name can be up to 64 characters"
+# (office-docs-powershell exchange/exchange-ps/exchange/New-ManagementScope.md, -Name, at
+# 018b34e320552caf2d4fbff6361918a6eaa652f4); for a role group, "The name can contain up to
+# 64 characters" (Set-RoleGroup.md, -Name, at 09948235113ca4c53fdcbd97560915e72b4ede02).
 MAX_NAME_LENGTH = 64
+# The stack's scope is named after its group, so a group with a scope has this much less.
+SCOPE_SUFFIX = " write scope"
+MAX_SCOPED_NAME_LENGTH = MAX_NAME_LENGTH - len(SCOPE_SUFFIX)
 _NAME = re.compile(r"[^\"'\\\x00-\x1f]{1," + str(MAX_NAME_LENGTH) + "}")
 # RecipientRestrictionFilter is OPATH: comparisons like `Department -eq 'Sales'`.
 # Source: office-docs-powershell exchange/docs-conceptual/filters-v2.md, operators.
@@ -141,7 +153,7 @@ class CustomRoleGroup:
 
     @property
     def scope_name(self) -> str | None:
-        return f"{self.name} write scope" if self.scope_filter else None
+        return f"{self.name}{SCOPE_SUFFIX}" if self.scope_filter else None
 
 
 @dataclass(frozen=True)
@@ -163,12 +175,14 @@ def _field(name: str) -> str:
     return f"{KEY}.{name}"
 
 
-def nearest(value: str, choices: tuple[str, ...] | list[str]) -> str:
+def nearest(value: str, choices: tuple[str, ...] | list[str], cutoff: float = 0.6) -> str:
     """'; did you mean X?' for the closest valid value, or ''."""
-    match = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
+    match = difflib.get_close_matches(value, list(choices), n=1, cutoff=cutoff)
     if not match:
         folded = {c.casefold(): c for c in choices}
-        match = [folded[m] for m in difflib.get_close_matches(value.casefold(), list(folded), 1)]
+        match = [
+            folded[m] for m in difflib.get_close_matches(value.casefold(), list(folded), 1, cutoff)
+        ]
     return f"; did you mean {match[0]!r}?" if match else ""
 
 
@@ -256,6 +270,8 @@ def _existing(reader: Reader) -> tuple[tuple[tuple[int, str], ...], tuple[int, .
                 "another role group; or the matching directory role in exo-cba:roles",
                 index,
             )
+        elif folded in SECURITY_COMPLIANCE_ONLY:
+            reader.fail(_field("existing"), *_compliance_group(name), index)
         elif name == ORGANIZATION_MANAGEMENT:
             organization_management.append(index)
         elif any(name == known for _, known in found):
@@ -263,6 +279,24 @@ def _existing(reader: Reader) -> tuple[tuple[tuple[int, str], ...], tuple[int, .
         else:
             found.append((index, name))
     return tuple(found), tuple(organization_management)
+
+
+def _compliance_group(name: str) -> tuple[str, str]:
+    group = SECURITY_COMPLIANCE_ONLY[name.casefold()]
+    # Suggested only among groups the app may join without an allowance.
+    joinable = tuple(
+        g
+        for g in BUILT_IN_ROLE_GROUPS
+        if g not in CENTRALLY_MANAGED_GROUPS and g != ORGANIZATION_MANAGEMENT
+    )
+    return (
+        f"{group} is a Security & Compliance role group (Connect-IPPSSession), not an "
+        "Exchange Online one: only Exchange Online role groups are managed"
+        + nearest(group, joinable),
+        "an Exchange Online role group: a built-in one ("
+        + ", ".join(BUILT_IN_ROLE_GROUPS)
+        + ") or a custom one made with New-RoleGroup in Exchange Online",
+    )
 
 
 def listed_twice(group: str) -> tuple[str, str]:
@@ -359,6 +393,15 @@ def check_scope_filter(reader: Reader, scope_filter: str) -> str:
 def warnings(config: ExchangeRoleGroups, directory_roles: tuple[str, ...]) -> list[str]:
     """What is allowed but undoes or weakens the narrowing."""
     found: list[str] = []
+    built_in = {group.casefold() for group in BUILT_IN_ROLE_GROUPS}
+    for name in config.existing:
+        hint = nearest(name, BUILT_IN_ROLE_GROUPS, NEAR_MISS_CUTOFF)
+        if name.casefold() not in built_in and hint:
+            found.append(
+                f"{qualified('existing')} {name} is not a built-in role group{hint} That is "
+                "fine if a custom role group of that name exists in Exchange Online; "
+                "otherwise `pulumi up` fails adding the app to it"
+            )
     if config.custom and not config.custom.scope_filter:
         found.append(
             f"{qualified('name')} {config.custom.name} has no write scope "

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from exocba import exchange_rest
+from exocba.exchange_objects import normalize_filter
 from exocba.exchange_rest import ExchangeClient, ExchangeError
 from exoctl.audit import Finding
 
@@ -103,6 +104,7 @@ def audit_exchange(
     custom = declared.get("custom") or None
     if custom:
         findings += _custom_group(client, object_id, custom)
+        findings += _write_scope(client, custom)
     for assignment in client.run("Get-ManagementRoleAssignment", {"RoleAssignee": object_id}):
         findings.append(
             Finding(
@@ -156,6 +158,49 @@ def _custom_group(client: ExchangeClient, object_id: str, custom: dict[str, Any]
                 )
             )
     return found
+
+
+def _write_scope(client: ExchangeClient, custom: dict[str, Any]) -> list[Finding]:
+    """The scope the stack owns, widened or removed by hand: a filter that differs from
+    exchangeRoleGroups.scopeFilter lets the group's roles reach recipients nobody declared."""
+    scope = str(custom.get("writeScope") or "")
+    if not scope:
+        return []
+    declared = str(custom.get("scopeFilter") or "")
+    try:
+        rows = client.run("Get-ManagementScope", {"Identity": scope})
+    except ExchangeError as error:
+        if not error.not_found:
+            raise
+        rows = []
+    if not rows:
+        return [
+            Finding(
+                "exchange_write_scope",
+                "managementScope",
+                scope,
+                f"the stack's management scope {scope} is gone: the role group "
+                f"{custom['name']} no longer bounds its roles to {declared!r}",
+                "run `pulumi up --refresh`: the refresh finds the scope gone and the update "
+                "makes it again",
+            )
+        ]
+    # Get-ManagementScope shows the RecipientRestrictionFilter as RecipientFilter, in
+    # Exchange's own form (in parentheses): compared normalized, as refresh does.
+    actual = str(rows[0].get("RecipientFilter") or "")
+    if normalize_filter(actual) == normalize_filter(declared):
+        return []
+    return [
+        Finding(
+            "exchange_write_scope",
+            "managementScope",
+            scope,
+            f"the stack's management scope {scope} filters {actual or '(nothing)'}, not "
+            f"exchangeRoleGroups.scopeFilter {declared!r}: a scope granted outside the stack",
+            "run `pulumi up --refresh`: the refresh reads the filter and the update sets the "
+            "declared one again",
+        )
+    ]
 
 
 def run(

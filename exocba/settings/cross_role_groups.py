@@ -70,9 +70,28 @@ def own_group(
         )
     scope_filter = keys.scope_filter
     if scope_filter is not None:
+        scoped_name_fits(late, keys.name)
         late.at(_group_key("scopeFilter"))
         scope_filter = exchange_rbac.check_scope_filter(late, scope_filter)
     return exchange_rbac.CustomRoleGroup(keys.name, keys.roles, scope_filter)
+
+
+def scoped_name_fits(late: Reader, name: str) -> None:
+    """The scope the stack makes is named '<name> write scope': that name, not only the
+    group's, must fit Exchange's 64 characters."""
+    limit = exchange_rbac.MAX_SCOPED_NAME_LENGTH
+    if len(name) <= limit:
+        return
+    scope = f"{name}{exchange_rbac.SCOPE_SUFFIX}"
+    late.at(_group_key("name")).fail(
+        _group_key("name"),
+        f"{name!r} is {len(name)} characters: with {exchange_rbac.qualified('scopeFilter')} "
+        f"set the stack also makes the management scope {scope!r}, {len(scope)} characters, "
+        f"and Exchange takes at most {exchange_rbac.MAX_NAME_LENGTH} for a scope's name; "
+        f"e.g. {name[:limit].rstrip()!r}",
+        f"at most {limit} characters while exchangeRoleGroups.scopeFilter is set (the scope's "
+        f"name adds {exchange_rbac.SCOPE_SUFFIX!r})",
+    )
 
 
 def drop_needs_a_group(late: Reader, drop: bool) -> None:

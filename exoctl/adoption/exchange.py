@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 from exoctl.adoption.model import Adoption
+
+# The policy pack does not read the stack's config: its policy
+# exchange-no-organization-management (policy/exo_policies.py) has its own
+# allowOrganizationManagement, given to preview and up with --policy-pack-config.
+ORGANIZATION_MANAGEMENT_POLICY_CONFIG = json.dumps(
+    {"exchange-no-organization-management": {"allowOrganizationManagement": True}}
+)
 
 
 def carry_role_groups(plan: Adoption, groups: list[str] | None) -> None:
@@ -35,8 +44,13 @@ def carry_role_groups(plan: Adoption, groups: list[str] | None) -> None:
         plan.config["exo-cba:exchangeRoleGroups.allowOrganizationManagement"] = True
         plan.findings.append(
             "the app is a member of Organization Management, which gives it almost every "
-            "Exchange task: carried so nothing breaks; replace it with a role group of the "
-            "roles the scripts need (exchangeRoleGroups.name and .roles)"
+            "Exchange task: carried so nothing breaks "
+            "(exo-cba:exchangeRoleGroups.allowOrganizationManagement true); the policy pack "
+            "refuses it on its own config, so give `pulumi preview` and `pulumi up` "
+            "--policy-pack-config FILE, FILE holding "
+            f"`{ORGANIZATION_MANAGEMENT_POLICY_CONFIG}` (the form of "
+            "policy/policy-config.example.json); replace it with a role group of the roles "
+            "the scripts need (exchangeRoleGroups.name and .roles)"
         )
     plan.first_preview.append(
         "the app's Exchange service principal and its membership of "

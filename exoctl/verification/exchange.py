@@ -104,16 +104,36 @@ def expect_refusal(
     organization: str,
     cmdlet: str,
 ) -> None:
-    """The role groups narrow the app only if Exchange refuses what they do not give."""
+    """The role groups narrow the app only if Exchange refuses what they do not give. A
+    refusal proves that only after the allowed cmdlet ran with the same token: then a 403
+    refuses the cmdlet alone, while a 401 refuses the token and proves nothing."""
+    exchange = next((s for s in reversed(result.steps) if s.name == "exchange"), None)
+    if exchange is None or exchange.status != "pass":
+        result.add(
+            "narrowing",
+            "skipped",
+            f"{cmdlet} not sent: the exchange step did not pass, so a refusal would not show "
+            "that the role groups narrow the app (it may be refused everything); fix the "
+            "exchange step first",
+        )
+        return
     response = _post(result, "narrowing", requests, token, exchange_url, organization, cmdlet)
     if response is None:
         return
-    if response.status_code in (401, 403):
+    if response.status_code == 403:
         result.add(
             "narrowing",
             "pass",
-            f"Exchange refused {cmdlet} (HTTP {response.status_code}): the app holds no role "
-            "that allows it",
+            f"Exchange refused {cmdlet} (HTTP 403) and ran the exchange step's cmdlet: the app "
+            "holds no role that allows it",
+        )
+    elif response.status_code == 401:
+        result.add(
+            "narrowing",
+            "fail",
+            f"Exchange refused the token itself (401) for {cmdlet}, not the cmdlet: nothing is "
+            "proven about the role groups. It took the same token for the exchange step: "
+            "retry; if it persists, check consent for Exchange.ManageAsApp",
         )
     elif response.status_code == 200:
         result.add(

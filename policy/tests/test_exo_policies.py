@@ -67,6 +67,12 @@ def test_a_pack_directory_the_cli_can_load() -> None:
     example = json.loads((pack / "policy-config.example.json").read_text())
     names = {policy.name for policy in p.POLICIES}
     assert set(example) <= names
+    # Each setting is one its policy declares, so the CLI takes the file as it is.
+    schemas = {policy.name: policy.config_schema for policy in p.POLICIES}
+    for name, settings in example.items():
+        assert schemas[name] is not None, name
+        assert set(settings) <= set(schemas[name].properties), name
+    assert example["exchange-no-organization-management"] == {"allowOrganizationManagement": False}
 
 
 def test_the_programs_role_group_resources_use_the_policy_types() -> None:

@@ -118,6 +118,28 @@ def test_no_role_groups_leaves_settings_as_before() -> None:
         ),
         ({"exchangeRoleGroups.existing": '["Security Reader"]'}, "existing", "managed centrally"),
         ({"exchangeRoleGroups.existing": '["Help Desk", "help desk"]'}, "existing", "listed twice"),
+        (
+            {"exchangeRoleGroups.existing": '["ediscovery manager"]'},
+            "existing",
+            "eDiscovery Manager is a Security & Compliance role group (Connect-IPPSSession), "
+            "not an Exchange Online one: only Exchange Online role groups are managed; did "
+            "you mean 'Discovery Management'?",
+        ),
+        (
+            {"exchangeRoleGroups.existing": '["Help Desk", "Compliance Administrator"]'},
+            "existing",
+            "did you mean 'Compliance Management'?",
+        ),
+        (
+            {
+                "exchangeRoleGroups.name": "n" * 53,
+                "exchangeRoleGroups.roles": '["Mail Recipients"]',
+                "exchangeRoleGroups.scopeFilter": "Department -eq 'x'",
+            },
+            "name",
+            f"the management scope '{'n' * 53} write scope', 65 characters, and Exchange takes "
+            f"at most 64 for a scope's name; e.g. '{'n' * 52}'; allowed: at most 52 characters",
+        ),
         ({"exchangeRoleGroups.dropDirectoryRoles": "true"}, "dropDirectoryRoles", "no role group"),
         (
             {
@@ -203,3 +225,42 @@ def test_a_group_without_write_scope_and_kept_directory_roles_warn() -> None:
     warnings = load_settings(raw).warnings
     assert any("no write scope" in w and "every recipient" in w for w in warnings)
     assert any("add up" in w and "dropDirectoryRoles" in w for w in warnings)
+
+
+def test_groups_in_both_exchange_online_and_security_compliance_are_accepted() -> None:
+    raw = {"exchangeRoleGroups.existing": '["Records Management", "Help Desk"]'}
+    groups = load_settings(raw).exchange_role_groups
+    assert groups.existing == ("Records Management", "Help Desk")
+
+
+def test_a_scoped_name_up_to_52_characters_and_an_unscoped_one_up_to_64_are_taken() -> None:
+    scoped = {**NARROW, "exchangeRoleGroups.name": "n" * 52}
+    assert load_settings(scoped).exchange_role_groups.custom.scope_name == "n" * 52 + " write scope"
+    unscoped = {
+        "exchangeRoleGroups.name": "n" * 64,
+        "exchangeRoleGroups.roles": '["Mail Recipients"]',
+    }
+    assert load_settings(unscoped).exchange_role_groups.custom.name == "n" * 64
+    assert any(
+        "exchangeRoleGroups.name: " in p
+        for p in refused({**unscoped, "exchangeRoleGroups.name": "n" * 65})
+    )
+
+
+def test_a_near_miss_of_a_built_in_group_warns_and_is_kept() -> None:
+    raw = {"exchangeRoleGroups.existing": '["Organisation Management", "help desk"]'}
+    settings = load_settings(raw)
+    assert settings.exchange_role_groups.existing == ("Organisation Management", "Help Desk")
+    (warning,) = [w for w in settings.warnings if "not a built-in role group" in w]
+    assert warning.startswith(
+        "exo-cba:exchangeRoleGroups.existing Organisation Management is not a built-in role "
+        "group; did you mean 'Organization Management'?"
+    )
+    assert "custom role group of that name" in warning
+
+
+@pytest.mark.parametrize("name", ["Sales Management", "Finance Management", "exo-cba scripts"])
+def test_a_custom_group_name_far_from_the_built_in_ones_does_not_warn(name: str) -> None:
+    settings = load_settings({"exchangeRoleGroups.existing": json.dumps([name])})
+    assert settings.exchange_role_groups.existing == (name,)
+    assert not any("built-in role group" in w for w in settings.warnings)

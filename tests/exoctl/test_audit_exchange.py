@@ -18,12 +18,20 @@ from tests.fakes.audit import (
     project,
     use_outputs,
 )
-from tests.fakes.exchange import Assignment, OneSignIn, RoleGroup, ServicePrincipal, attach
+from tests.fakes.exchange import (
+    Assignment,
+    OneSignIn,
+    RoleGroup,
+    Scope,
+    ServicePrincipal,
+    attach,
+)
 from tests.fakes.graph import FakeGraph
 
 __all__ = ["project"]  # the fixture, used by name
 GROUP = "exo-cba mail recipients"
 SCOPE = f"{GROUP} write scope"
+FILTER = "Department -eq 'Sales'"
 DECLARED = {
     **OUTPUTS,
     "servicePrincipalObjectId": SP,
@@ -31,7 +39,12 @@ DECLARED = {
     "exchangeRoleGroups": {
         "groups": [GROUP],
         "existing": [],
-        "custom": {"name": GROUP, "roles": ["Mail Recipients"], "writeScope": SCOPE},
+        "custom": {
+            "name": GROUP,
+            "roles": ["Mail Recipients"],
+            "writeScope": SCOPE,
+            "scopeFilter": FILTER,
+        },
         "directoryRolesDropped": True,
     },
 }
@@ -42,6 +55,8 @@ def online(cloud, monkeypatch, tmp_path):
     exchange = attach(cloud, monkeypatch, tmp_path)
     exchange.principals[SP] = ServicePrincipal(OUTPUTS["appId"], SP, "automation", "sp-identity")
     exchange.groups[GROUP.casefold()] = RoleGroup(GROUP, members=[SP])
+    # Exchange answers the filter in its own form, "(Department -eq 'Sales')".
+    exchange.scopes[SCOPE.casefold()] = Scope(SCOPE, FILTER)
     exchange.assignments.append(Assignment("Mail Recipients", GROUP, SCOPE))
     return exchange
 
@@ -112,6 +127,34 @@ def test_memberships_roles_and_scopes_granted_by_hand_are_findings(
     assert "Mail Recipient Creation on the stack's role group" in details
     assert "writes to the whole organization" in details
     assert "Transport Rules assigned to the app directly" in details
+
+
+def test_a_scope_filter_widened_by_hand_is_a_finding(
+    capsys, monkeypatch, project, cloud, online
+) -> None:
+    online.scopes[SCOPE.casefold()].filter = "Department -like '*'"
+    code, report = run_audit(capsys, monkeypatch, project, cloud, DECLARED)
+    assert (code, report["status"]) == (EXIT_DRIFT, "findings")
+    (widened,) = [f for f in report["findings"] if f["category"] == "exchange_write_scope"]
+    assert (widened["severity"], widened["object"], widened["id"]) == (
+        "high",
+        "managementScope",
+        SCOPE,
+    )
+    assert "(Department -like '*')" in widened["detail"]
+    assert f"not exchangeRoleGroups.scopeFilter {FILTER!r}" in widened["detail"]
+    assert "granted outside the stack" in widened["detail"]
+    assert "pulumi up --refresh" in widened["fix"]
+    assert ("Get-ManagementScope", {"Identity": SCOPE}) in online.calls
+
+
+def test_a_scope_removed_by_hand_is_a_finding(capsys, monkeypatch, project, cloud, online) -> None:
+    del online.scopes[SCOPE.casefold()]
+    code, report = run_audit(capsys, monkeypatch, project, cloud, DECLARED)
+    assert (code, report["status"], report["errors"]) == (EXIT_DRIFT, "findings", [])
+    (gone,) = [f for f in report["findings"] if f["category"] == "exchange_write_scope"]
+    assert gone["severity"] == "high" and gone["id"] == SCOPE
+    assert f"management scope {SCOPE} is gone" in gone["detail"]
 
 
 def test_without_declared_role_groups_exchange_is_not_read(

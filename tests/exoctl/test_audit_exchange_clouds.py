@@ -11,12 +11,20 @@ from exoctl import cli
 from exoctl.errors import EXIT_OK
 from tests.conftest import GCC_HIGH_EXCHANGE
 from tests.fakes.audit import OUTPUTS, SP, Credential, clean_directory, project, use_outputs
-from tests.fakes.exchange import Assignment, OneSignIn, RoleGroup, ServicePrincipal, attach
+from tests.fakes.exchange import (
+    Assignment,
+    OneSignIn,
+    RoleGroup,
+    Scope,
+    ServicePrincipal,
+    attach,
+)
 from tests.fakes.graph import FakeGraph
 
 __all__ = ["project"]  # the fixture, used by name
 GROUP = "exo-cba mail recipients"
 SCOPE = f"{GROUP} write scope"
+FILTER = "Department -eq 'Sales'"
 
 
 def test_audit_asks_for_the_clouds_exchange_token(
@@ -25,6 +33,7 @@ def test_audit_asks_for_the_clouds_exchange_token(
     online = attach(gcc_high_cloud, monkeypatch, project)
     online.principals[SP] = ServicePrincipal(OUTPUTS["appId"], SP, "automation", "sp-identity")
     online.groups[GROUP.casefold()] = RoleGroup(GROUP, members=[SP])
+    online.scopes[SCOPE.casefold()] = Scope(SCOPE, FILTER)
     online.assignments.append(Assignment("Mail Recipients", GROUP, SCOPE))
     declared = {
         **OUTPUTS,
@@ -34,7 +43,12 @@ def test_audit_asks_for_the_clouds_exchange_token(
         "exchangeRoleGroups": {
             "groups": [GROUP],
             "existing": [],
-            "custom": {"name": GROUP, "roles": ["Mail Recipients"], "writeScope": SCOPE},
+            "custom": {
+                "name": GROUP,
+                "roles": ["Mail Recipients"],
+                "writeScope": SCOPE,
+                "scopeFilter": FILTER,
+            },
             "directoryRolesDropped": True,
         },
     }

@@ -53,6 +53,42 @@ def test_a_directory_role_left_in_place_fails_the_narrowing(capsys, cloud, pfx, 
     assert narrowing["status"] == "fail" and "Get-TransportRule ran" in narrowing["detail"]
 
 
+def test_a_401_proves_nothing_and_fails_the_narrowing(capsys, cloud, pfx, narrowed):
+    register(cloud, pfx[1], roles=set())
+    narrowed.failures["Get-TransportRule"] = [401]  # the token refused, not the cmdlet
+    code, document = run(
+        capsys, cloud, pfx[0], "--cmdlet", "Get-Mailbox", "--refused-cmdlet", "Get-TransportRule"
+    )
+    steps = {s["name"]: s for s in document["steps"]}
+    assert code == EXIT_VERIFY_FAILED
+    assert steps["exchange"]["status"] == "pass"
+    assert steps["narrowing"]["status"] == "fail"
+    assert "refused the token itself (401)" in steps["narrowing"]["detail"]
+    assert "nothing is proven" in steps["narrowing"]["detail"]
+
+
+def test_without_a_passing_exchange_step_the_narrowing_is_skipped(capsys, cloud, pfx, narrowed):
+    """Get-AcceptedDomain is not in Mail Recipients: refused like the other cmdlet, so the
+    refusal shows nothing about the narrowing."""
+    register(cloud, pfx[1], roles=set())
+    narrowed.failures["Get-TransportRule"] = [200]  # a marker, taken off if the cmdlet is sent
+    code, document = run(
+        capsys,
+        cloud,
+        pfx[0],
+        "--cmdlet",
+        "Get-AcceptedDomain",
+        "--refused-cmdlet",
+        "Get-TransportRule",
+    )
+    steps = {s["name"]: s for s in document["steps"]}
+    assert code == EXIT_VERIFY_FAILED
+    assert steps["exchange"]["status"] == "fail" and "(403)" in steps["exchange"]["detail"]
+    assert steps["narrowing"]["status"] == "skipped"
+    assert "exchange step did not pass" in steps["narrowing"]["detail"]
+    assert narrowed.failures["Get-TransportRule"] == [200]  # never sent
+
+
 @pytest.mark.parametrize("flag", ["--cmdlet", "--refused-cmdlet"])
 def test_only_read_only_cmdlets_are_run(capsys, cloud, pfx, flag):
     code = cli.main(verify_args(pfx[0], cloud.base_url, flag, "Remove-Mailbox"))
