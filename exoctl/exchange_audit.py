@@ -74,7 +74,8 @@ def audit_exchange(
                 KIND,
                 object_id,
                 "Exchange does not know the app: its role group memberships are gone",
-                "run `pulumi up` (it makes the service principal and memberships again)",
+                "run `pulumi up --refresh`: the refresh finds them gone and the update makes the "
+                "service principal and memberships again",
             )
         ]
     findings: list[Finding] = []
@@ -154,7 +155,8 @@ def _custom_group(client: ExchangeClient, object_id: str, custom: dict[str, Any]
                     name,
                     f"role {role} on {name} writes to {actual or 'the whole organization'}, not "
                     f"the stack's scope {scope or '(none)'}",
-                    "run `pulumi up`: it sets the declared scope again",
+                    "run `pulumi up --refresh`: the refresh reads the assignment and the "
+                    "update sets the declared scope again",
                 )
             )
     return found

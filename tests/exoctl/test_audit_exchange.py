@@ -127,6 +127,9 @@ def test_memberships_roles_and_scopes_granted_by_hand_are_findings(
     assert "Mail Recipient Creation on the stack's role group" in details
     assert "writes to the whole organization" in details
     assert "Transport Rules assigned to the app directly" in details
+    # State still holds the declared scope: only a refresh lets the update see the change.
+    (widened,) = [f for f in report["findings"] if f["category"] == "exchange_write_scope"]
+    assert "pulumi up --refresh" in widened["fix"]
 
 
 def test_a_scope_filter_widened_by_hand_is_a_finding(
