@@ -1,7 +1,7 @@
 import sys
 from pathlib import Path
 
+# The pack's modules import each other by their bare names, as the policy host loads them.
 POLICY_DIR = Path(__file__).resolve().parent.parent
-for path in (POLICY_DIR, POLICY_DIR.parent):
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
+if str(POLICY_DIR) not in sys.path:
+    sys.path.insert(0, str(POLICY_DIR))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import exo_policies as p
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec
+from certificates import self_signed_pem
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from policy_support import violations
 
 
@@ -41,20 +42,10 @@ def test_private_keys(props: dict, fragment: str | None) -> None:
     assert found == [] if fragment is None else fragment in found[0]
 
 
-def _pem(key, days: int = 30) -> str:
-    from tests.conftest import MOCK_CLOCK, self_signed_pem
-
-    return self_signed_pem("", "policy", MOCK_CLOCK, days * 24, key=key)
-
-
 def test_uploaded_certificates_must_be_rsa_2048() -> None:
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    from tests.conftest import rsa_key
-
-    good = _pem(rsa_key(2048, "policy"))
-    weak = _pem(rsa.generate_private_key(65537, 1024))
-    elliptic = _pem(ec.generate_private_key(ec.SECP256R1()))
+    good = self_signed_pem(rsa.generate_private_key(65537, 2048))
+    weak = self_signed_pem(rsa.generate_private_key(65537, 1024))
+    elliptic = self_signed_pem(ec.generate_private_key(ec.SECP256R1()))
     check = lambda pem: violations(p.validate_rsa_keys, p.APPLICATION_CERTIFICATE, {"value": pem})  # noqa: E731
     assert check(good) == []
     assert "1024-bit key" in check(weak)[0]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import exo_policies as p
 import pytest
+from exo_facts import FIRST_PARTY_APP_IDS
 from policy_support import violations
-
-from exocba.wellknown import FIRST_PARTY_APP_IDS
 
 
 @pytest.mark.parametrize(
@@ -61,13 +60,6 @@ def test_single_tenant(audience: str | None, bad: bool, resource_type: str) -> N
     assert bool(found) is bad
     if bad:
         assert "Set signInAudience to AzureADMyOrg" in found[0]
-
-
-def test_the_app_registration_tokens_are_the_providers() -> None:
-    import pulumi_azuread
-
-    assert pulumi_azuread.Application.pulumi_type == p.APPLICATION
-    assert pulumi_azuread.ApplicationRegistration.pulumi_type == p.APPLICATION_REGISTRATION
 
 
 @pytest.mark.parametrize("client_id", sorted(FIRST_PARTY_APP_IDS))

@@ -1,12 +1,10 @@
-"""Policies on federated credentials, the managed identity's grants included."""
+"""Policies on federated credentials."""
 
 from __future__ import annotations
 
-import json
-
 import exo_policies as p
 import pytest
-from policy_support import NAME, violations
+from policy_support import violations
 
 GITHUB = "https://token.actions.githubusercontent.com"
 
@@ -32,23 +30,3 @@ def test_federation_subjects(props, config, fragment) -> None:
     else:
         (message,) = found
         assert fragment in message
-
-
-def test_managed_identity_grants_are_checked_like_the_apps(monkeypatch) -> None:
-    from tests.conftest import MOCK_CLOCK, rfc3339
-    from tests.fakes.identities import ROLE, with_identities
-
-    monkeypatch.setenv("EXO_CBA_NOW", rfc3339(MOCK_CLOCK))
-    run, _ = with_identities(
-        roles=json.dumps(["Global Administrator"]), allowGlobalAdministrator="true"
-    )
-    from exoctl.engine import reveal
-
-    flagged = [
-        message
-        for resource in run.by_type(ROLE)
-        if resource.name.startswith("exo-mi-")
-        for message in violations(p.validate_exchange_roles_only, ROLE, reveal(resource.inputs))
-    ]
-    assert len(flagged) == 2
-    assert all(m.startswith(f"{NAME}: Global Administrator gives this principal") for m in flagged)
