@@ -139,7 +139,7 @@ pulumi.export("certificates", credentials.certificates)
 if credentials.private_key_pem is not None:
     pulumi.export("privateKeyPem", credentials.private_key_pem)
 if credentials.rotation_ledger is not None:
-    pulumi.export("rotationLedger", credentials.rotation_ledger)
+    pulumi.export(naming.LEDGER_OUTPUT, credentials.rotation_ledger)
 pulumi.export("cloud", settings.cloud.name)
 if settings.exchange_role_groups is not None:
     pulumi.export("exchangeRoleGroups", exchange_role_groups_output(settings.exchange_role_groups))

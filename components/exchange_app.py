@@ -69,7 +69,7 @@ class ExchangeOnlineApp(pulumi.ComponentResource):
         guarded = pulumi.ResourceOptions(parent=self, protect=args.protect)
 
         self.application = azuread.Application(
-            f"{name}-app",
+            naming.application_name(name),
             display_name=args.display_name,
             sign_in_audience=SIGN_IN_AUDIENCE_SINGLE_TENANT,
             owners=owners,
@@ -84,7 +84,7 @@ class ExchangeOnlineApp(pulumi.ComponentResource):
         )
 
         self.service_principal = azuread.ServicePrincipal(
-            f"{name}-sp",
+            naming.service_principal_name(name),
             client_id=self.application.client_id,
             owners=owners,
             notes=NOTES,

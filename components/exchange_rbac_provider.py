@@ -27,6 +27,8 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from exocba import naming
+
 T = TypeVar("T")
 
 
@@ -92,24 +94,26 @@ class _ExchangeProvider(ResourceProvider):
 
 
 class ServicePrincipalProvider(_ExchangeProvider):
-    kind = "ServicePrincipal"
+    kind = naming.SERVICE_PRINCIPAL_KIND
 
 
 class ManagementScopeProvider(_ExchangeProvider):
-    kind = "ManagementScope"
+    kind = naming.MANAGEMENT_SCOPE_KIND
 
 
 class RoleGroupProvider(_ExchangeProvider):
-    kind = "RoleGroup"
+    kind = naming.ROLE_GROUP_KIND
 
 
 class RoleGroupMemberProvider(_ExchangeProvider):
-    kind = "RoleGroupMember"
+    kind = naming.ROLE_GROUP_MEMBER_KIND
 
 
-# Type tokens: pulumi-python:dynamic/exchange:<Kind>.
+# Type tokens: naming.EXCHANGE_*_TYPE, pulumi-python:dynamic/exchange:<Kind>.
 # Outputs are attributes named as the properties (camelCase), as the SDK sets them.
-class ExchangeServicePrincipal(Resource, module="exchange", name="ServicePrincipal"):
+class ExchangeServicePrincipal(
+    Resource, module=naming.EXCHANGE_MODULE, name=naming.SERVICE_PRINCIPAL_KIND
+):
     objectId: pulumi.Output[str]
     identity: pulumi.Output[str]
     madeByStack: pulumi.Output[bool]
@@ -125,7 +129,7 @@ class ExchangeServicePrincipal(Resource, module="exchange", name="ServicePrincip
         )
 
 
-class ManagementScope(Resource, module="exchange", name="ManagementScope"):
+class ManagementScope(Resource, module=naming.EXCHANGE_MODULE, name=naming.MANAGEMENT_SCOPE_KIND):
     name: pulumi.Output[str]
     madeByStack: pulumi.Output[bool]
 
@@ -135,7 +139,7 @@ class ManagementScope(Resource, module="exchange", name="ManagementScope"):
         super().__init__(ManagementScopeProvider(), name, {**props, "madeByStack": None}, opts)
 
 
-class RoleGroup(Resource, module="exchange", name="RoleGroup"):
+class RoleGroup(Resource, module=naming.EXCHANGE_MODULE, name=naming.ROLE_GROUP_KIND):
     name: pulumi.Output[str]
     madeByStack: pulumi.Output[bool]
 
@@ -145,7 +149,7 @@ class RoleGroup(Resource, module="exchange", name="RoleGroup"):
         super().__init__(RoleGroupProvider(), name, {**props, "madeByStack": None}, opts)
 
 
-class RoleGroupMember(Resource, module="exchange", name="RoleGroupMember"):
+class RoleGroupMember(Resource, module=naming.EXCHANGE_MODULE, name=naming.ROLE_GROUP_MEMBER_KIND):
     group: pulumi.Output[str]
     madeByStack: pulumi.Output[bool]
 

@@ -13,18 +13,12 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_azuread as azuread
 
+from exocba.naming import role_assignment_name
 from exocba.wellknown import DirectoryRole
 
 # Directory role assignments at tenant scope; the provider stores "/" too, so
 # declaring it keeps refresh quiet.
 TENANT_WIDE_SCOPE = "/"
-
-
-def role_slug(role: DirectoryRole) -> str:
-    """Stable resource-name suffix for a role, e.g. 'exchange-administrator'."""
-    import re
-
-    return re.sub(r"[^a-z0-9]+", "-", role.name.lower()).strip("-")
 
 
 def consent(
@@ -64,7 +58,7 @@ def directory_roles(
     """
     return {
         role.template_id: azuread.DirectoryRoleAssignment(
-            f"{name}-role-{role_slug(role)}",
+            role_assignment_name(name, role),
             role_id=role.template_id,
             principal_object_id=principal_object_id,
             directory_scope_id=TENANT_WIDE_SCOPE,

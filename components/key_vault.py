@@ -48,12 +48,6 @@ IMPORTED_ISSUER = "Unknown"
 # the vault's certificate contacts only if rotation stops: the active generation is
 # never this old while `pulumi up` runs on schedule.
 EXPIRY_NOTICE_PERCENTAGE = 80
-# Tags a reader can check without reading the value (exoctl verify compares the
-# thumbprint with the certificate it reads).
-TAG_THUMBPRINT = "exo-cba-thumbprint"
-TAG_NOT_AFTER = "exo-cba-not-after"
-TAG_STACK = "exo-cba-stack"
-TAG_ENCODING = "exo-cba-encoding"
 # Role assignment names must be GUIDs; deriving them from what they grant keeps the
 # program deterministic and makes a repeated assignment the same assignment.
 _ASSIGNMENT_NAMESPACE = uuid.UUID("9b0a5c1e-6a43-4a8f-8f3c-4f1a3e6d2b70")
@@ -169,10 +163,10 @@ class KeyVaultHandOff(pulumi.ComponentResource):
             not_before_date=args.not_before,
             expiration_date=args.not_after,
             tags={
-                TAG_THUMBPRINT: args.thumbprint,
-                TAG_NOT_AFTER: args.not_after,
-                TAG_STACK: args.stack,
-                TAG_ENCODING: "base64",
+                naming.TAG_THUMBPRINT: args.thumbprint,
+                naming.TAG_NOT_AFTER: args.not_after,
+                naming.TAG_STACK: args.stack,
+                naming.TAG_ENCODING: "base64",
             },
             opts=on_vault,
         )
@@ -262,9 +256,9 @@ class KeyVaultHandOff(pulumi.ComponentResource):
             certificate=azure.keyvault.CertificateCertificateArgs(contents=contents),
             certificate_policy=policy,
             tags={
-                TAG_THUMBPRINT: args.thumbprint,
-                TAG_NOT_AFTER: args.not_after,
-                TAG_STACK: args.stack,
+                naming.TAG_THUMBPRINT: args.thumbprint,
+                naming.TAG_NOT_AFTER: args.not_after,
+                naming.TAG_STACK: args.stack,
             },
             opts=pulumi.ResourceOptions.merge(
                 on_vault,

@@ -18,6 +18,7 @@ import pulumi_azuread as azuread
 
 from components.grants import consent, directory_roles
 from exocba import naming
+from exocba.naming import identity_resource_name as identity_resource_name  # for __main__.py
 from exocba.wellknown import (
     EXCHANGE_MANAGE_AS_APP_ROLE_ID,
     EXCHANGE_ONLINE_APP_ID,
@@ -30,10 +31,6 @@ class ManagedIdentityAccessArgs:
     object_id: str
     """The identity's service principal object id."""
     roles: Sequence[DirectoryRole]
-
-
-def identity_resource_name(object_id: str) -> str:
-    return f"exo-mi-{object_id}"
 
 
 class ManagedIdentityAccess(pulumi.ComponentResource):

@@ -20,10 +20,10 @@ from typing import Any
 
 import pulumi
 
+from exocba.naming import LEDGER_OUTPUT
 from exocba.rotation import Ledger
 
 READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs"
-LEDGER_OUTPUT = "rotationLedger"
 
 # Rotation needs a CLI that keeps stack outputs when an update fails: since 3.112.0
 # only the outputs a failed run did produce replace old ones, the rest stay

@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from exocba import exchange_rest
+from exocba import exchange_rest, naming
 from exocba.exchange_rest import ExchangeClient, ExchangeError
 
 # For stand-ins and proxies: the admin REST host to call instead of the cloud's (the
@@ -32,10 +32,10 @@ EXCHANGE_URL_VARIABLE = "EXO_CBA_EXCHANGE_URL"
 WAIT_MULTIPLIER = 0.25
 WAIT_MAX = 30.0
 
-SERVICE_PRINCIPAL = "ServicePrincipal"
-MANAGEMENT_SCOPE = "ManagementScope"
-ROLE_GROUP = "RoleGroup"
-ROLE_GROUP_MEMBER = "RoleGroupMember"
+SERVICE_PRINCIPAL = naming.SERVICE_PRINCIPAL_KIND
+MANAGEMENT_SCOPE = naming.MANAGEMENT_SCOPE_KIND
+ROLE_GROUP = naming.ROLE_GROUP_KIND
+ROLE_GROUP_MEMBER = naming.ROLE_GROUP_MEMBER_KIND
 
 # Properties whose change means another object (replace); the rest update in place.
 IDENTITY = {

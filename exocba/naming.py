@@ -1,5 +1,5 @@
-"""Names written once: the components' type tokens, the program's resource names and
-the Key Vault secret names.
+"""Names written once: the components' type tokens, the program's resource names, the
+Key Vault secret names and tags, and the stack output the rotation ledger is read from.
 
 The components register under these tokens; exoctl (plan, drift, adopt) and the tests
 find the same resources by them, so a token renamed here is renamed everywhere.
@@ -10,6 +10,10 @@ Hash-based names for brought certificates and identities live with the settings
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from exocba.wellknown import DirectoryRole
 
 # Type tokens: `exo:index:<Component>` (Pulumi's package:module:type form).
 EXCHANGE_ONLINE_APP = "exo:index:ExchangeOnlineApp"
@@ -21,12 +25,62 @@ MANAGED_IDENTITY_ACCESS = "exo:index:ManagedIdentityAccess"
 FEDERATED_CREDENTIALS = "exo:index:FederatedCredentials"
 KEY_VAULT_HAND_OFF = "exo:index:KeyVaultHandOff"
 
+# The Exchange objects' dynamic resources (components/exchange_rbac_provider.py): the SDK
+# registers them as `pulumi-python:dynamic/<module>:<kind>`; the kind also tells
+# exocba/exchange_objects.py which Exchange object a resource is.
+DYNAMIC = "pulumi-python:dynamic"
+EXCHANGE_MODULE = "exchange"
+SERVICE_PRINCIPAL_KIND = "ServicePrincipal"
+MANAGEMENT_SCOPE_KIND = "ManagementScope"
+ROLE_GROUP_KIND = "RoleGroup"
+ROLE_GROUP_MEMBER_KIND = "RoleGroupMember"
+EXCHANGE_SERVICE_PRINCIPAL_TYPE = f"{DYNAMIC}/{EXCHANGE_MODULE}:{SERVICE_PRINCIPAL_KIND}"
+EXCHANGE_MANAGEMENT_SCOPE_TYPE = f"{DYNAMIC}/{EXCHANGE_MODULE}:{MANAGEMENT_SCOPE_KIND}"
+EXCHANGE_ROLE_GROUP_TYPE = f"{DYNAMIC}/{EXCHANGE_MODULE}:{ROLE_GROUP_KIND}"
+EXCHANGE_ROLE_GROUP_MEMBER_TYPE = f"{DYNAMIC}/{EXCHANGE_MODULE}:{ROLE_GROUP_MEMBER_KIND}"
+
 # The program's resource names (__main__.py); children are `<name>-<suffix>`.
 APP_NAME = "exo"
 ROLE_GROUPS_NAME = "exo-rbac"
 FEDERATION_NAME = "exo-federation"
 CREDENTIALS_NAME = "exo-cert"
 KEY_VAULT_NAME = "exo-keyvault"
+
+# The stack output holding the rotation ledger (__main__.py exports it; the program and
+# `exoctl plan --previous` read it back).
+LEDGER_OUTPUT = "rotationLedger"
+
+# Tags on the Key Vault secret a reader can check without reading the value (exoctl
+# verify compares the thumbprint with the certificate it reads).
+TAG_THUMBPRINT = "exo-cba-thumbprint"
+TAG_NOT_AFTER = "exo-cba-not-after"
+TAG_STACK = "exo-cba-stack"
+TAG_ENCODING = "exo-cba-encoding"
+
+
+def application_name(component: str) -> str:
+    """The app registration inside an ExchangeOnlineApp."""
+    return f"{component}-app"
+
+
+def service_principal_name(component: str) -> str:
+    """The app's service principal inside an ExchangeOnlineApp."""
+    return f"{component}-sp"
+
+
+def role_slug(role: DirectoryRole) -> str:
+    """Stable resource-name suffix for a role, e.g. 'exchange-administrator'."""
+    return re.sub(r"[^a-z0-9]+", "-", role.name.lower()).strip("-")
+
+
+def role_assignment_name(component: str, role: DirectoryRole) -> str:
+    """A principal's tenant-wide assignment of one directory role (components/grants.py)."""
+    return f"{component}-role-{role_slug(role)}"
+
+
+def identity_resource_name(object_id: str) -> str:
+    """The ManagedIdentityAccess component of one managed identity."""
+    return f"exo-mi-{object_id}"
 
 
 def secret_name(stack: str) -> str:

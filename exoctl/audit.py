@@ -24,11 +24,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from exocba.wellknown import (
-    EXCHANGE_MANAGE_AS_APP_ROLE_ID,
-    EXCHANGE_ONLINE_APP_ID,
-    ROLES_BY_TEMPLATE_ID,
-)
+from exocba.consents import MANAGE_AS_APP
+from exocba.wellknown import ROLES_BY_TEMPLATE_ID
 from exoctl.graph import Graph, GraphError
 
 __all__ = ["Expected", "Finding", "Graph", "GraphError", "audit", "document"]
@@ -58,9 +55,7 @@ class Expected:
     thumbprints: set[str]
     role_template_ids: set[str]
     owners: set[str]
-    consents: set[tuple[str, str]] = field(
-        default_factory=lambda: {(EXCHANGE_ONLINE_APP_ID, EXCHANGE_MANAGE_AS_APP_ROLE_ID)}
-    )
+    consents: set[tuple[str, str]] = field(default_factory=lambda: {MANAGE_AS_APP})
     """(resource app id, app role id) the stack requests and consents."""
     federated: set[tuple[str, str]] = field(default_factory=set)
     """(issuer, subject) of federated credentials the stack declares."""
@@ -315,7 +310,7 @@ def audit(graph: Graph, expected: Expected) -> tuple[list[Finding], list[str]]:
     for kind, object_id in (("application", app["id"]), ("servicePrincipal", sp["id"])):
         with result.section(f"{kind} owners"):
             _owners(graph, result, kind, object_id, expected)
-    manage_as_app = {(EXCHANGE_ONLINE_APP_ID, EXCHANGE_MANAGE_AS_APP_ROLE_ID)}
+    manage_as_app = {MANAGE_AS_APP}
     for identity in sorted(expected.managed_identities):
         with result.section(f"managed identity {identity} consents"):
             _consents(graph, result, identity, manage_as_app, "managedIdentity")

@@ -19,9 +19,9 @@ from urllib.parse import urlparse
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from components.key_vault import TAG_THUMBPRINT
 from exocba.certs import certificate_thumbprint
 from exocba.connect import SETTLE_MINUTES
+from exocba.naming import TAG_THUMBPRINT
 from exoctl import retry
 from exoctl.errors import first_line, network_reason
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pulumi
 
-from components.stack_state import LEDGER_OUTPUT
 from exocba import naming
+from exocba.naming import LEDGER_OUTPUT
 from exocba.rotation import Ledger, generation_name
 from exocba.wellknown import MANAGED_IDENTITY_TYPE
 from exoctl import engine

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from exo_facts import EXCHANGE_ROLE_GROUP_MEMBER_TYPE, EXCHANGE_ROLE_GROUP_TYPE
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 AZUREAD = "azuread:index/"
@@ -35,8 +36,8 @@ AZURE_ROLE_ASSIGNMENT = "azure:authorization/assignment:Assignment"
 KEY_VAULT_SECRET = "azure:keyvault/secret:Secret"  # noqa: S105 - a type token
 TLS_SELF_SIGNED_CERT = "tls:index/selfSignedCert:SelfSignedCert"
 # The role-group provider's types (components/exchange_rbac_provider.py).
-EXCHANGE_ROLE_GROUP = "pulumi-python:dynamic/exchange:RoleGroup"
-EXCHANGE_ROLE_GROUP_MEMBER = "pulumi-python:dynamic/exchange:RoleGroupMember"
+EXCHANGE_ROLE_GROUP = EXCHANGE_ROLE_GROUP_TYPE
+EXCHANGE_ROLE_GROUP_MEMBER = EXCHANGE_ROLE_GROUP_MEMBER_TYPE
 
 Validate = Callable[[ResourceValidationArgs, ReportViolation], None]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from exocba import naming
-from exocba.wellknown import DirectoryRole
 
 # What the program registers (components/exchange_app.py); the test compares the
 # URNs this file implies with the ones the program registers on the mock engine.
@@ -36,9 +35,3 @@ def consent_entry(suffix: str, resource_sp_id: str, assignment: dict[str, Any]) 
         "id": f"/servicePrincipals/{resource_sp_id}/appRoleAssignedTo/{assignment['id']}",
         "parent": COMPONENT_NAME,
     }
-
-
-def role_slug(role: DirectoryRole) -> str:
-    from components import grants
-
-    return grants.role_slug(role)

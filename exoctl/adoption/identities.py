@@ -11,7 +11,6 @@ from exoctl.adoption.entries import (
     TENANT_WIDE,
     consent_entry,
     role_assignment_import_id,
-    role_slug,
 )
 from exoctl.adoption.model import Adoption, Identity
 
@@ -23,9 +22,7 @@ def identity_entries(
     plan: Adoption,
 ) -> list[dict[str, Any]]:
     """Import entries for a managed identity's existing grants, at the program's URNs."""
-    from components.managed_identity import identity_resource_name
-
-    name = identity_resource_name(identity.object_id)
+    name = naming.identity_resource_name(identity.object_id)
     entries: list[dict[str, Any]] = [
         {"type": naming.MANAGED_IDENTITY_ACCESS, "name": name, "component": True}
     ]
@@ -69,7 +66,7 @@ def identity_entries(
         entries.append(
             {
                 "type": DIRECTORY_ROLE_ASSIGNMENT,
-                "name": f"{name}-role-{role_slug(role)}",
+                "name": naming.role_assignment_name(name, role),
                 "id": role_assignment_import_id(assignment),
                 "parent": name,
             }

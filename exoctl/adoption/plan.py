@@ -9,6 +9,7 @@ from typing import Any
 from exocba import naming
 from exocba.clouds import PUBLIC, Cloud
 from exocba.consents import compliance_consent, stack_consents
+from exocba.settings import spec
 from exocba.wellknown import (
     EXCHANGE_MANAGE_AS_APP_ROLE_ID,
     GLOBAL_ADMINISTRATOR_TEMPLATE_ID,
@@ -24,7 +25,6 @@ from exoctl.adoption.entries import (
     TENANT_WIDE,
     consent_entry,
     role_assignment_import_id,
-    role_slug,
 )
 from exoctl.adoption.identities import identity_entries
 from exoctl.adoption.model import Adoption, Identity, Tenant
@@ -103,13 +103,13 @@ def plan_adoption(
         {"type": COMPONENT_TYPE, "name": COMPONENT_NAME, "component": True},
         {
             "type": APPLICATION,
-            "name": f"{COMPONENT_NAME}-app",
+            "name": naming.application_name(COMPONENT_NAME),
             "id": f"/applications/{tenant.app['id']}",
             "parent": COMPONENT_NAME,
         },
         {
             "type": SERVICE_PRINCIPAL,
-            "name": f"{COMPONENT_NAME}-sp",
+            "name": naming.service_principal_name(COMPONENT_NAME),
             "id": f"/servicePrincipals/{tenant.sp['id']}",
             "parent": COMPONENT_NAME,
         },
@@ -146,7 +146,7 @@ def plan_adoption(
         entries.append(
             {
                 "type": DIRECTORY_ROLE_ASSIGNMENT,
-                "name": f"{COMPONENT_NAME}-role-{role_slug(role)}",
+                "name": naming.role_assignment_name(COMPONENT_NAME, role),
                 "id": role_assignment_import_id(assignment),
                 "parent": COMPONENT_NAME,
             }
@@ -188,7 +188,7 @@ def plan_adoption(
     config: dict[str, Any] = {"azuread:tenantId": tenant.tenant_id}
     if cloud is not PUBLIC:
         config["azuread:environment"] = cloud.azuread_environments[0]
-    config["exo-cba:displayName"] = tenant.app.get("displayName") or "Exchange Online automation"
+    config["exo-cba:displayName"] = tenant.app.get("displayName") or spec.default("displayName")
     config["exo-cba:roles"] = [role.name for role, _ in roles]
     config["exo-cba:owners"] = tenant.app_owners
     if tenant.initial_domain:

@@ -18,10 +18,11 @@ from typing import Any
 import dill
 import pulumi
 
+from exocba import naming
 from exoctl import engine
 from tests.conftest import EntraMocks
 
-DYNAMIC = "pulumi-python:dynamic"
+DYNAMIC = naming.DYNAMIC
 PROVIDER_KEY = "__provider"
 
 

@@ -10,14 +10,14 @@ import pytest
 
 from exocba import naming
 from tests.conftest import MOCK_CLOCK, stable_guid
-from tests.fakes.dynamic import DYNAMIC, DynamicMocks
+from tests.fakes.dynamic import DynamicMocks
 from tests.fakes.exchange import attach
 
 COMPONENT = naming.EXCHANGE_ROLE_GROUPS
-SP_TYPE = f"{DYNAMIC}/exchange:ServicePrincipal"
-SCOPE_TYPE = f"{DYNAMIC}/exchange:ManagementScope"
-GROUP_TYPE = f"{DYNAMIC}/exchange:RoleGroup"
-MEMBER_TYPE = f"{DYNAMIC}/exchange:RoleGroupMember"
+SP_TYPE = naming.EXCHANGE_SERVICE_PRINCIPAL_TYPE
+SCOPE_TYPE = naming.EXCHANGE_MANAGEMENT_SCOPE_TYPE
+GROUP_TYPE = naming.EXCHANGE_ROLE_GROUP_TYPE
+MEMBER_TYPE = naming.EXCHANGE_ROLE_GROUP_MEMBER_TYPE
 GROUP = "exo-cba mail recipients"
 NARROW = {
     "exchangeRoleGroups.name": GROUP,
