@@ -1,7 +1,7 @@
 """Writes policy/exo_facts.py: the ids and type tokens the pack checks, copied from exocba.
 
 `pulumi policy publish` ships policy/ alone, so the pack cannot import the domain
-package; it imports this generated copy, and policy/tests/test_pack_alone.py keeps the
+package; it imports this generated copy, and tests/policy/test_pack_alone.py keeps the
 copy equal to what this script writes from exocba now. After changing an id there:
 
     make policy-facts      # .venv/bin/python policy/_generate.py
