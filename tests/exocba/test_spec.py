@@ -11,6 +11,7 @@ import yaml
 
 from exocba.settings import spec
 from exocba.settings.load import load_settings
+from exocba.settings.reader import RANKS, REPORT_ORDER
 from tests.conftest import PROJECT_ROOT, TENANT_CONFIG
 
 SCHEMA = yaml.safe_load((PROJECT_ROOT / "Pulumi.yaml").read_text())["config"]
@@ -103,3 +104,13 @@ def test_the_pulumi_yaml_defaults_as_the_engine_passes_them_read_as_unset() -> N
     assert load_settings(as_passed, provider=TENANT_CONFIG) == load_settings(
         {}, provider=TENANT_CONFIG
     )
+
+
+def test_no_two_report_sites_share_a_rank() -> None:
+    # Sorting sites of one rank would leave their order to the dicts' order.
+    assert len(set(RANKS.values())) == len(RANKS) > len(spec.KEYS) // 2
+
+
+def test_a_key_without_a_rank_is_reported_at_its_groups_site() -> None:
+    unranked = {k.parent for k in spec.KEYS if k.report is None}
+    assert unranked == {"keyVault"} and unranked <= set(REPORT_ORDER)
