@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -84,6 +84,10 @@ class Reader:
     def at(self, site: str) -> Reader:
         self._site = _SITE[site]
         return self
+
+    def read_at(self, name: str, read: Callable[[Reader, str], T]) -> T:
+        """Key `name` read by `read`, at the key's own site."""
+        return read(self.at(name), name)
 
     def later(self) -> Reader:
         """A reader over the same values for the cross-field pass."""
