@@ -1,5 +1,6 @@
 """The key table is the one declaration of each key: Pulumi.yaml's `config:` block and
-the README's config table (keys, types, defaults) agree with it, and the reader takes its defaults from it."""
+the README's config table (keys, types, defaults) agree with it, and the reader takes
+its defaults from it."""
 
 from __future__ import annotations
 
