@@ -47,6 +47,10 @@ def _unknown_keys(reader: Reader, provider: Mapping[str, str | None]) -> None:
         reader.fail(key, what, allowed)
 
 
+def _display_name(reader: Reader, name: str) -> str:
+    return reader.bounded_text(name, reader.string(name) or "", MAX_DISPLAY_NAME_LENGTH)
+
+
 @dataclass(frozen=True)
 class _PerKey:
     """The per-key pass: what the cross-field pass takes, and what it does not need."""
@@ -71,23 +75,17 @@ def _read_each_key(
     _unknown_keys(reader.at("unknown keys"), provider)
     tenant_id = tenant.read_tenant_id(reader.at(tenant.TENANT_ID_KEY), provider)
     cloud = tenant.read_cloud(reader.at("cloud"), provider)
-    display_name = reader.at("displayName").bounded_text(
-        "displayName", reader.string("displayName") or "", MAX_DISPLAY_NAME_LENGTH
-    )
-    allow_global_administrator = reader.at("allowGlobalAdministrator").boolean(
-        "allowGlobalAdministrator"
-    )
-    protect = reader.at("protect").boolean("protect")
+    display_name = reader.read_at("displayName", _display_name)
+    allow_global_administrator = reader.read_at("allowGlobalAdministrator", Reader.boolean)
+    protect = reader.read_at("protect", Reader.boolean)
     listed_roles = roles.resolve_roles(reader.at("roles"))
-    organization = reader.at("organization").string("organization")
-    owners = identities.guid_list(reader.at("owners"), "owners")
-    adopted = certificate.thumbprint_list(reader.at("adoptedCertificates"), "adoptedCertificates")
-    system = identities.guid_list(reader.at("managedIdentities"), "managedIdentities")
-    user = identities.guid_list(reader.at("userAssignedIdentities"), "userAssignedIdentities")
+    organization = reader.read_at("organization", Reader.string)
+    owners = reader.read_at("owners", identities.guid_list)
+    adopted = reader.read_at("adoptedCertificates", certificate.thumbprint_list)
+    system = reader.read_at("managedIdentities", identities.guid_list)
+    user = reader.read_at("userAssignedIdentities", identities.guid_list)
     role_groups = exchange_rbac.read_keys(reader)
-    allow_pull_requests = reader.at("allowPullRequestFederation").boolean(
-        "allowPullRequestFederation"
-    )
+    allow_pull_requests = reader.read_at("allowPullRequestFederation", Reader.boolean)
     federated = federation.federated_credentials(reader.at(federation.FEDERATED))
     validity_days = certificate.validity_days(reader.at("certificate.validityDays"))
     public_certificates = certificate.public_certificates(

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
 from exocba.config_keys import did_you_mean
-from exocba.settings.spec import BY_NAME, OBJECT_FIELDS, OBJECT_KEYS, qualified
+from exocba.settings.spec import BY_NAME, KEYS, OBJECT_FIELDS, OBJECT_KEYS, qualified
 
 T = TypeVar("T")
 
@@ -36,40 +36,22 @@ def problem(name: str, what: str, allowed: str) -> str:
     return f"{qualified(name)}: {what}; allowed: {allowed}"
 
 
+# The report's sites that are no key of the table, ranked among the keys (KeySpec.report):
+# "objects" are the keys set as objects (--path), read before every key; "exchangeRoleGroups"
+# and "keyVault" hold the rules over each group as a whole.
+_OTHER_SITES: dict[str, int] = {
+    "objects": 0,
+    "unknown keys": 1,
+    "azuread:tenantId": 2,
+    "cloud": 3,
+    "exchangeRoleGroups": 20,
+    "keyVault": 26,
+}
+# No two share a rank (tests/exocba/test_spec.py).
+RANKS = {**_OTHER_SITES, **{spec.name: spec.report for spec in KEYS if spec.report is not None}}
 # The report's order: each key or group at its site, in the order exocba/settings/load.py
-# reads them, whichever pass found the problem. "objects" are the keys set as objects
-# (--path); "exchangeRoleGroups" and "keyVault" hold the rules over each group as a whole.
-REPORT_ORDER: tuple[str, ...] = (
-    "objects",
-    "unknown keys",
-    "azuread:tenantId",
-    "cloud",
-    "displayName",
-    "allowGlobalAdministrator",
-    "protect",
-    "roles",
-    "organization",
-    "owners",
-    "adoptedCertificates",
-    "managedIdentities",
-    "userAssignedIdentities",
-    "exchangeRoleGroups.allowOrganizationManagement",
-    "exchangeRoleGroups.dropDirectoryRoles",
-    "exchangeRoleGroups.propagationSeconds",
-    "exchangeRoleGroups.existing",
-    "exchangeRoleGroups.roles",
-    "exchangeRoleGroups.name",
-    "exchangeRoleGroups.scopeFilter",
-    "exchangeRoleGroups",
-    "allowPullRequestFederation",
-    "federatedCredentials",
-    "certificate.validityDays",
-    "certificate.rotationDays",
-    "certificate.publicCertificates",
-    "keyVault",
-    "certificate.keySize",
-    "certificate.subject",
-)
+# reads them, whichever pass found the problem.
+REPORT_ORDER: tuple[str, ...] = tuple(sorted(RANKS, key=RANKS.__getitem__))
 _SITE = {site: index for index, site in enumerate(REPORT_ORDER)}
 
 
@@ -102,6 +84,10 @@ class Reader:
     def at(self, site: str) -> Reader:
         self._site = _SITE[site]
         return self
+
+    def read_at(self, name: str, read: Callable[[Reader, str], T]) -> T:
+        """Key `name` read by `read`, at the key's own site."""
+        return read(self.at(name), name)
 
     def later(self) -> Reader:
         """A reader over the same values for the cross-field pass."""

@@ -30,6 +30,11 @@ class KeySpec:
     empty_is_unset: bool = False
     """An empty or blank string means unset: Pulumi.yaml declares "" as the default of
     optional strings, since a declared key without a default is mandatory there."""
+    report: int | None = None
+    """The key's rank in the problem report, the order exocba/settings/load.py reads the
+    keys in (not the table's order, which messages list keys in). None: read
+    and reported with its group, at the group's site (keyVault: its fields are checked
+    together). exocba/settings/reader.py ranks the sites that are no key among these."""
 
     @property
     def parent(self) -> str | None:
@@ -41,18 +46,26 @@ class KeySpec:
 
 
 def _key(
-    name: str, type: Type, default: Default, description: str, empty_is_unset: bool = False
+    name: str,
+    type: Type,
+    default: Default,
+    description: str,
+    empty_is_unset: bool = False,
+    *,
+    report: int | None,
 ) -> KeySpec:
-    return KeySpec(name, type, default, description, empty_is_unset)
+    return KeySpec(name, type, default, description, empty_is_unset, report)
 
 
-# The order is the order messages list the keys in.
+# The order is the one messages list keys in (the keys allowed beside an unknown one, an
+# object's fields). Problems are reported in another order: each key's `report` rank.
 KEYS: tuple[KeySpec, ...] = (
     _key(
         "displayName",
         "string",
         "Exchange Online automation",
         "Display name of the app registration in Entra ID.",
+        report=4,
     ),
     _key(
         "roles",
@@ -60,12 +73,14 @@ KEYS: tuple[KeySpec, ...] = (
         ("Exchange Administrator",),
         "Directory roles for the app, by name or template id. Only roles Exchange Online "
         "app-only access honours are accepted (see README).",
+        report=7,
     ),
     _key(
         "allowGlobalAdministrator",
         "boolean",
         False,
         "Must be true before Global Administrator may appear in roles.",
+        report=5,
     ),
     _key(
         "organization",
@@ -74,33 +89,44 @@ KEYS: tuple[KeySpec, ...] = (
         "The tenant's initial *.onmicrosoft.com domain for -Organization. Empty means read "
         "it from the directory.",
         empty_is_unset=True,
+        report=8,
     ),
     _key(
         "owners",
         "array",
         (),
         "Object ids of the owners of the app registration and service principal.",
+        report=9,
     ),
-    _key("certificate.validityDays", "integer", 365, "lifetime of each certificate, 3-3650 days"),
+    _key(
+        "certificate.validityDays",
+        "integer",
+        365,
+        "lifetime of each certificate, 3-3650 days",
+        report=23,
+    ),
     _key(
         "certificate.rotationDays",
         "integer",
         None,
         "unset: min(90, validityDays / 3); set: 1 to validityDays / 3",
+        report=24,
     ),
-    _key("certificate.keySize", "integer", 2048, "2048, 3072 or 4096"),
+    _key("certificate.keySize", "integer", 2048, "2048, 3072 or 4096", report=27),
     _key(
         "certificate.subject",
         "string",
         "",
         "CN; empty: derived from displayName",
         empty_is_unset=True,
+        report=28,
     ),
     _key(
         "certificate.publicCertificates",
         "array",
         (),
         "bring your own: PEM text or file paths",
+        report=25,
     ),
     _key(
         "keyVault.id",
@@ -108,6 +134,7 @@ KEYS: tuple[KeySpec, ...] = (
         None,
         "the vault's resource id; unset: no hand-off",
         empty_is_unset=True,
+        report=None,
     ),
     _key(
         "keyVault.tenantId",
@@ -115,46 +142,65 @@ KEYS: tuple[KeySpec, ...] = (
         None,
         "the vault's tenant when it is not azuread:tenantId",
         empty_is_unset=True,
+        report=None,
     ),
-    _key("keyVault.readers", "array", (), "object ids given Key Vault Secrets User on the secret"),
+    _key(
+        "keyVault.readers",
+        "array",
+        (),
+        "object ids given Key Vault Secrets User on the secret",
+        report=None,
+    ),
     _key(
         "keyVault.certificate",
         "boolean",
         False,
         "also a Key Vault certificate for the VM extension",
+        report=None,
     ),
-    _key("exchangeRoleGroups.existing", "array", (), "role groups made elsewhere the app joins"),
+    _key(
+        "exchangeRoleGroups.existing",
+        "array",
+        (),
+        "role groups made elsewhere the app joins",
+        report=16,
+    ),
     _key(
         "exchangeRoleGroups.name",
         "string",
         "",
         'a role group the stack owns; "": none',
         empty_is_unset=True,
+        report=18,
     ),
-    _key("exchangeRoleGroups.roles", "array", (), "its built-in management roles"),
+    _key("exchangeRoleGroups.roles", "array", (), "its built-in management roles", report=17),
     _key(
         "exchangeRoleGroups.scopeFilter",
         "string",
         None,
         "its write scope's RecipientRestrictionFilter",
+        report=19,
     ),
     _key(
         "exchangeRoleGroups.dropDirectoryRoles",
         "boolean",
         False,
         "assign no exo-cba:roles to the app",
+        report=14,
     ),
     _key(
         "exchangeRoleGroups.allowOrganizationManagement",
         "boolean",
         False,
         "allow that group in existing",
+        report=13,
     ),
     _key(
         "exchangeRoleGroups.propagationSeconds",
         "integer",
         600,
         "wait for Exchange to know a new app",
+        report=15,
     ),
     _key(
         "protect",
@@ -162,6 +208,7 @@ KEYS: tuple[KeySpec, ...] = (
         True,
         "Protect the app registration and service principal, so `pulumi destroy` stops until "
         "they are unprotected (set false, pulumi up, then destroy).",
+        report=6,
     ),
     _key(
         "adoptedCertificates",
@@ -170,6 +217,7 @@ KEYS: tuple[KeySpec, ...] = (
         "Thumbprints of certificates made by hand before `exoctl adopt` brought the app under "
         "the stack. They stay registered and working; `exoctl audit` reports them as leftovers "
         "to remove once scripts use the stack's certificate.",
+        report=10,
     ),
     _key(
         "managedIdentities",
@@ -178,6 +226,7 @@ KEYS: tuple[KeySpec, ...] = (
         "Object ids of the service principals of system-assigned managed identities that get "
         "Exchange.ManageAsApp and exo-cba:roles in this tenant (Connect-ExchangeOnline "
         "-ManagedIdentity). Looked up, never declared.",
+        report=11,
     ),
     _key(
         "userAssignedIdentities",
@@ -185,6 +234,7 @@ KEYS: tuple[KeySpec, ...] = (
         (),
         "The same for user-assigned managed identities; their application id "
         "(-ManagedIdentityAccountId) is looked up.",
+        report=12,
     ),
     _key(
         "federatedCredentials",
@@ -193,12 +243,14 @@ KEYS: tuple[KeySpec, ...] = (
         "Federated credentials on the app for pipelines: a GitHub Actions subject "
         "(repo:OWNER/REPO:environment:NAME, repo:OWNER/REPO:ref:refs/heads/BRANCH, ...) or "
         "'issuer=https://...;subject=...[;audiences=AUDIENCE]' (one audience). At most 20.",
+        report=22,
     ),
     _key(
         "allowPullRequestFederation",
         "boolean",
         False,
         "Must be true before a GitHub pull_request subject may be trusted.",
+        report=21,
     ),
 )
 
