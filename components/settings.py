@@ -10,6 +10,7 @@ a traceback.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -59,6 +60,12 @@ class ConfigError(pulumi.RunError):
         super().__init__("\n".join(problems))
 
 
+def _installed(package: str) -> bool:
+    """Whether the program's interpreter can import `package` (pulumi-azure for the Key
+    Vault hand-off), asked before anything is declared."""
+    return importlib.util.find_spec(package) is not None
+
+
 def load_settings(
     raw: Mapping[str, str | None],
     *,
@@ -68,7 +75,9 @@ def load_settings(
 ) -> Settings:
     """exocba.settings.load.load_settings, refusing as a ConfigError."""
     try:
-        return load.load_settings(raw, now=now, base_dir=base_dir, provider=provider)
+        return load.load_settings(
+            raw, now=now, base_dir=base_dir, provider=provider, installed=_installed
+        )
     except ConfigProblems as refused:
         raise ConfigError(refused.problems) from None
 

@@ -83,7 +83,9 @@ class Reconciled:
     """Each problem with its place (exocba/settings/reader.py in_report_order)."""
 
 
-def reconcile(keys: Keys, reader: Reader) -> Reconciled:
+def reconcile(
+    keys: Keys, reader: Reader, installed: key_vault.Installed | None = None
+) -> Reconciled:
     """Every cross-field rule over what the per-key pass (`reader`) read."""
     late = reader.later()
     set_both_ways(late, keys.set_twice)
@@ -93,7 +95,7 @@ def reconcile(keys: Keys, reader: Reader) -> Reconciled:
     groups = role_groups(late, keys.role_groups, keys.cloud, identities)
     federated = federated_credentials(late, keys.federated, keys.allow_pull_requests)
     rotation = rotation_days(late, keys.validity_days)
-    vault = published_vault(late, keys.key_vault, keys.public_certificates)
+    vault = published_vault(late, keys.key_vault, keys.public_certificates, installed)
     subject, subject_is_explicit = certificate_subject(keys.subject, keys.display_name)
     return Reconciled(
         configured_roles=configured,
@@ -283,7 +285,10 @@ def vault_for_generated_certificates(late: Reader, brought: bool) -> bool:
 
 
 def published_vault(
-    late: Reader, keys: key_vault.VaultKeys, brought: tuple[PublicCertificate, ...]
+    late: Reader,
+    keys: key_vault.VaultKeys,
+    brought: tuple[PublicCertificate, ...],
+    installed: key_vault.Installed | None = None,
 ) -> KeyVault | None:
     """The vault, once the fields go together; only then are the provider package and
     keyVault.tenantId checked."""
@@ -292,7 +297,7 @@ def published_vault(
         return None
     if not vault_for_generated_certificates(late, bool(brought)):
         return None
-    if not key_vault.package_installed(late.at("keyVault")):
+    if not key_vault.package_installed(late.at("keyVault"), installed):
         return None
     return KeyVault(
         id=keys.id.strip(),

@@ -8,13 +8,17 @@ they decide whether the package and keyVault.tenantId are checked at all.
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from exocba.settings.identities import guid_list
 from exocba.settings.reader import Reader
+
+# Whether a Python package can be imported where the program runs (the adapter's
+# importlib.util.find_spec): an environment fact, not config, so it is passed in.
+Installed = Callable[[str], bool]
 
 # The provider package the Key Vault hand-off needs (requirements-keyvault.txt).
 KEY_VAULT_PACKAGE = "pulumi_azure"
@@ -55,10 +59,12 @@ def read_keys(reader: Reader) -> VaultKeys:
     return VaultKeys(text, match, readers, tenant, certificate)
 
 
-def package_installed(reader: Reader) -> bool:
+def package_installed(reader: Reader, installed: Installed | None) -> bool:
     """Checked with the rest of the config, so a missing package stops the run before
-    anything is declared (components/key_vault.py imports it later)."""
-    if importlib.util.find_spec(KEY_VAULT_PACKAGE) is None:
+    anything is declared (components/key_vault.py imports it later). `installed` is the
+    caller's look at its environment (components/settings.py); without one, as for a
+    stack file checked by exoctl, nothing is assumed missing."""
+    if installed is not None and not installed(KEY_VAULT_PACKAGE):
         reader.fail(
             "keyVault.id",
             "is set, but pulumi-azure is not installed",

@@ -120,13 +120,16 @@ def load_settings(
     now: dt.datetime | None = None,
     base_dir: Path | None = None,
     provider: Mapping[str, str | None] | None = None,
+    installed: key_vault.Installed | None = None,
 ) -> Settings:
     """Validate raw config values (keys without the namespace) into Settings.
 
     `now` decides which brought certificates have expired; `base_dir` is where
     certificate file paths are relative to (the project); `provider` holds the
-    azuread keys the program depends on (full names). Raises ConfigProblems listing
-    every problem found.
+    azuread keys the program depends on (full names); `installed` says whether a
+    Python package can be imported where the program runs (the Pulumi adapter gives
+    it, so keyVault.id without pulumi-azure is refused with the rest). Raises
+    ConfigProblems listing every problem found.
     """
     now = now or dt.datetime.now(dt.UTC)
     base_dir = base_dir or Path.cwd()
@@ -135,7 +138,7 @@ def load_settings(
     flat, set_twice = flatten_objects(raw, objects)
     reader = Reader(flat)
     read = _read_each_key(reader, set_twice, provider, now, base_dir)
-    decided = cross.reconcile(read.keys, reader)
+    decided = cross.reconcile(read.keys, reader, installed)
     problems = in_report_order(objects, reader, decided.problems)
     if problems:
         raise ConfigProblems(problems)
