@@ -24,7 +24,7 @@ from exocba.wellknown import (
     DirectoryRole,
 )
 
-NOTES = "Managed by Pulumi (exo-cba). Change it through the stack, not the portal."
+NOTES = naming.APP_NOTES
 
 
 @dataclass
@@ -92,7 +92,7 @@ class ExchangeOnlineApp(pulumi.ComponentResource):
         )
 
         self.exchange_consent = consent(
-            f"{name}-exchange-consent",
+            naming.exchange_consent_name(name),
             self,
             self.service_principal.object_id,
             EXCHANGE_ONLINE_APP_ID,
@@ -100,7 +100,7 @@ class ExchangeOnlineApp(pulumi.ComponentResource):
         )
         self.compliance_consent = (
             consent(
-                f"{name}-compliance-consent",
+                naming.compliance_consent_name(name),
                 self,
                 self.service_principal.object_id,
                 *args.extra_permission,

@@ -45,7 +45,7 @@ class ManagedIdentityAccess(pulumi.ComponentResource):
     ) -> None:
         super().__init__(naming.MANAGED_IDENTITY_ACCESS, name, None, opts)
         self.exchange_consent = consent(
-            f"{name}-exchange-consent",
+            naming.exchange_consent_name(name),
             self,
             args.object_id,
             EXCHANGE_ONLINE_APP_ID,

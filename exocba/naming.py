@@ -58,6 +58,14 @@ TAG_STACK = "exo-cba-stack"
 TAG_ENCODING = "exo-cba-encoding"
 
 
+# Suffixes of the consent resources, which the import file names too (exoctl adopt).
+EXCHANGE_CONSENT = "exchange-consent"
+COMPLIANCE_CONSENT = "compliance-consent"
+# The notes the app and its service principal carry: the portal shows them, and adopt
+# announces the change when it brings a hand-made app under a stack.
+APP_NOTES = "Managed by Pulumi (exo-cba). Change it through the stack, not the portal."
+
+
 def application_name(component: str) -> str:
     """The app registration inside an ExchangeOnlineApp."""
     return f"{component}-app"
@@ -66,6 +74,16 @@ def application_name(component: str) -> str:
 def service_principal_name(component: str) -> str:
     """The app's service principal inside an ExchangeOnlineApp."""
     return f"{component}-sp"
+
+
+def exchange_consent_name(component: str) -> str:
+    """A principal's admin consent for Exchange.ManageAsApp (the app's, an identity's)."""
+    return f"{component}-{EXCHANGE_CONSENT}"
+
+
+def compliance_consent_name(component: str) -> str:
+    """The app's consent for Security & Compliance, in the clouds that need one."""
+    return f"{component}-{COMPLIANCE_CONSENT}"
 
 
 def role_slug(role: DirectoryRole) -> str:

@@ -39,8 +39,8 @@ def identity_entries(
     if consent is not None:
         entries.append(
             {
-                **consent_entry("exchange-consent", exchange_sp_id, consent),
-                "name": f"{name}-exchange-consent",
+                **consent_entry(naming.EXCHANGE_CONSENT, exchange_sp_id, consent),
+                "name": naming.exchange_consent_name(name),
                 "parent": name,
             }
         )

@@ -91,7 +91,6 @@ def plan_adoption(
     now: dt.datetime,
     identities: list[Identity] | None = None,
 ) -> Adoption:
-    from components.exchange_app import NOTES
     from exocba.rotation import first_generation, generation_name
 
     plan = Adoption(stack=stack, config={}, import_file={}, commands=[])
@@ -120,7 +119,7 @@ def plan_adoption(
     }
     exchange = consents.pop((tenant.exchange_sp_id, EXCHANGE_MANAGE_AS_APP_ROLE_ID), None)
     if exchange is not None:
-        entries.append(consent_entry("exchange-consent", tenant.exchange_sp_id, exchange))
+        entries.append(consent_entry(naming.EXCHANGE_CONSENT, tenant.exchange_sp_id, exchange))
     else:
         plan.first_preview.append(
             "admin consent for Exchange.ManageAsApp will be granted (exo-exchange-consent is "
@@ -130,7 +129,7 @@ def plan_adoption(
         role_id = compliance[1]
         found = consents.pop((tenant.compliance_sp_id, role_id), None)
         if found is not None:
-            entries.append(consent_entry("compliance-consent", tenant.compliance_sp_id, found))
+            entries.append(consent_entry(naming.COMPLIANCE_CONSENT, tenant.compliance_sp_id, found))
         else:
             plan.first_preview.append(
                 "consent for Security & Compliance (GCC High/DoD) will be granted "
@@ -158,10 +157,12 @@ def plan_adoption(
             "exo-cba:roles to have the stack assign it"
         )
 
-    if (tenant.app.get("notes") or "") != NOTES:
-        plan.first_preview.append(f"the app's notes will be set to {NOTES!r}")
-    if (tenant.sp.get("notes") or "") != NOTES:
-        plan.first_preview.append(f"the service principal's notes will be set to {NOTES!r}")
+    if (tenant.app.get("notes") or "") != naming.APP_NOTES:
+        plan.first_preview.append(f"the app's notes will be set to {naming.APP_NOTES!r}")
+    if (tenant.sp.get("notes") or "") != naming.APP_NOTES:
+        plan.first_preview.append(
+            f"the service principal's notes will be set to {naming.APP_NOTES!r}"
+        )
     if tenant.sp_owners != tenant.app_owners:
         plan.first_preview.append(
             "the service principal's owners will become the app's owners (exo-cba:owners): "
