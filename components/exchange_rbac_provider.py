@@ -44,8 +44,13 @@ def _plainly(step: Callable[[], T]) -> T:
         return step()
     except ExchangeFailure:
         raise
-    except Exception as error:  # every failure: the message already says what to do
-        raise ExchangeFailure(str(error)) from None
+    except Exception as error:
+        from exocba.exchange_rest import ExchangeError
+
+        # Exchange's answers and our own refusals already say what to do; anything else
+        # (the network, a bug) is named by its type, or a KeyError would read as 'x'.
+        said = isinstance(error, RuntimeError | ExchangeError)
+        raise ExchangeFailure(str(error) if said else f"{type(error).__name__}: {error}") from None
 
 
 def _plain(props: dict[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,7 @@ A key Pulumi hands the program but nothing reads is a silent mistake:
 `exo-cab:roles` or `azuread:tenantid` would deploy with the defaults, or into the
 tenant of whoever is signed in. So every key is accounted for:
 
-- `exo-cba:` keys are checked by components/settings.py;
+- `exo-cba:` keys are checked by exocba/settings/ (components/settings.py hands them over);
 - `azuread:` and `tls:` configure the default providers the program uses; their keys
   are checked, case-sensitively, against each provider's published config schema
   (exocba/schemas/, see SOURCES.md there);

@@ -17,12 +17,12 @@ it against the Exchange stand-in without an engine. The rules, for every kind:
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from typing import Any
 
 from exocba import exchange_rest, naming
 from exocba.exchange_rest import ExchangeClient, ExchangeError
+from exocba.opath import normalize_filter
 
 # For stand-ins and proxies: the admin REST host to call instead of the cloud's (the
 # token is still asked for the cloud's Exchange resource, as `exoctl verify` does).
@@ -56,25 +56,6 @@ def client(props: dict[str, Any]) -> ExchangeClient:
     resource, tenant = str(props["exchangeUrl"]), str(props["tenantId"])
     url = os.environ.get(EXCHANGE_URL_VARIABLE) or resource
     return ExchangeClient(url, tenant, lambda: exchange_rest.deployer_token(resource, tenant))
-
-
-def normalize_filter(text: str) -> str:
-    """One form for OPATH filters that differ only in spacing, operator case and outer
-    parentheses (Exchange stores `(X -eq 'y')` for `X -eq 'y'`)."""
-    text = " ".join(str(text or "").split())
-    text = re.sub(r"\s-([A-Za-z]+)\b", lambda m: f" -{m[1].lower()}", text)
-    while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
-        text = text[1:-1].strip()
-    return text
-
-
-def _balanced(text: str) -> bool:
-    depth = 0
-    for char in text:
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if depth < 0:
-            return False
-    return depth == 0
 
 
 def _roles(values: Any) -> list[str]:
@@ -148,7 +129,16 @@ def _principal_outs(props: dict[str, Any], row: dict[str, Any], made: bool) -> d
     }
 
 
-def _create_principal(exchange: ExchangeClient, props: dict[str, Any]) -> tuple[str, dict]:
+def _exists_unseen(what: str) -> RuntimeError:
+    return RuntimeError(
+        f"Exchange answers that {what} already exists, but reading it back finds none "
+        "(replication between Exchange's servers): run `pulumi up` again in a few minutes"
+    )
+
+
+def _create_principal(
+    exchange: ExchangeClient, props: dict[str, Any], again: bool = True
+) -> tuple[str, dict]:
     row = _read_principal(exchange, props)
     made = False
     if row is not None and str(row.get("AppId")) != props["appId"]:
@@ -176,8 +166,12 @@ def _create_principal(exchange: ExchangeClient, props: dict[str, Any]) -> tuple[
         except ExchangeError as error:
             if not error.already_exists:
                 raise
-            # Made a moment ago by a request whose answer was lost and then retried.
-            row, made = _read_principal(exchange, props) or {}, True
+            if not again:
+                raise _exists_unseen(f"the service principal of app {props['appId']}") from None
+            # There after all: a read that lagged, or a request of ours whose answer was
+            # lost. Either way it goes through the existing-object path: compared, then
+            # adopted, so destroy never removes what someone else may have made.
+            return _create_principal(exchange, props, again=False)
     if str(row.get("DisplayName") or "") != props["displayName"]:
         exchange.run(
             "Set-ServicePrincipal",
@@ -202,7 +196,9 @@ def _scope_outs(props: dict[str, Any], row: dict[str, Any], made: bool) -> dict[
     return {**props, "recipientFilter": keep, "madeByStack": made}
 
 
-def _create_scope(exchange: ExchangeClient, props: dict[str, Any]) -> tuple[str, dict]:
+def _create_scope(
+    exchange: ExchangeClient, props: dict[str, Any], again: bool = True
+) -> tuple[str, dict]:
     name, wanted = str(props["name"]), str(props["recipientFilter"])
     row = _read_scope(exchange, name)
     if row is not None:
@@ -219,7 +215,9 @@ def _create_scope(exchange: ExchangeClient, props: dict[str, Any]) -> tuple[str,
     except ExchangeError as error:
         if not error.already_exists:
             raise
-        rows = [_read_scope(exchange, name) or {}]
+        if not again:
+            raise _exists_unseen(f"management scope {name!r}") from None
+        return _create_scope(exchange, props, again=False)  # as for the principal
     return name, _scope_outs(props, rows[0] if rows else {"RecipientFilter": wanted}, True)
 
 
@@ -256,7 +254,9 @@ def _group_outs(props: dict[str, Any], row: dict[str, Any], made: bool) -> dict[
     }
 
 
-def _create_group(exchange: ExchangeClient, props: dict[str, Any]) -> tuple[str, dict]:
+def _create_group(
+    exchange: ExchangeClient, props: dict[str, Any], again: bool = True
+) -> tuple[str, dict]:
     name = str(props["name"])
     row = _read_group(exchange, name)
     if row is not None:
@@ -283,6 +283,9 @@ def _create_group(exchange: ExchangeClient, props: dict[str, Any]) -> tuple[str,
     except ExchangeError as error:
         if not error.already_exists:
             raise
+        if not again:
+            raise _exists_unseen(f"role group {name!r}") from None
+        return _create_group(exchange, props, again=False)  # as for the principal
     return name, _group_outs(props, _read_group(exchange, name) or {}, True)
 
 
@@ -360,10 +363,11 @@ def _create_member(exchange: ExchangeClient, props: dict[str, Any]) -> tuple[str
 
         try:
             _while_unknown(float(props.get("propagationSeconds") or 0), add, "Add-RoleGroupMember")
+            made = True
         except ExchangeError as error:
             if not error.already_exists:
                 raise
-        made = True
+            # A member after all (see the principal): adopted, never removed by the stack.
     return f"{group}/{member}", {**props, "madeByStack": made}
 
 

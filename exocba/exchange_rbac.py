@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
+from exocba import opath
 from exocba.compliance_role_groups import only_in_security_compliance
 from exocba.settings import spec
 from exocba.wellknown import ORGANIZATION_MANAGEMENT
@@ -118,11 +119,6 @@ MAX_NAME_LENGTH = 64
 SCOPE_SUFFIX = " write scope"
 MAX_SCOPED_NAME_LENGTH = MAX_NAME_LENGTH - len(SCOPE_SUFFIX)
 _NAME = re.compile(r"[^\"'\\\x00-\x1f]{1," + str(MAX_NAME_LENGTH) + "}")
-# RecipientRestrictionFilter is OPATH: comparisons like `Department -eq 'Sales'`.
-# Source: office-docs-powershell exchange/docs-conceptual/filters-v2.md, operators.
-_OPERATOR = re.compile(
-    r"-(eq|ne|lt|gt|le|ge|like|notlike|contains|notcontains|in|notin)\b", re.IGNORECASE
-)
 
 
 class Reader(Protocol):
@@ -184,33 +180,6 @@ def nearest(value: str, choices: tuple[str, ...] | list[str], cutoff: float = 0.
             folded[m] for m in difflib.get_close_matches(value.casefold(), list(folded), 1, cutoff)
         ]
     return f"; did you mean {match[0]!r}?" if match else ""
-
-
-def filter_problem(text: str) -> str | None:
-    """Why a RecipientRestrictionFilter cannot be OPATH, or None. Exchange parses it; this
-    catches what would fail there only after the app and role group were written."""
-    if not text.strip():
-        return "is empty"
-    depth, quote = 0, ""
-    for char in text:
-        if quote:
-            if char == quote:
-                quote = ""
-        elif char in "'\"":
-            quote = char
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth < 0:
-                return "closes a parenthesis it never opened"
-    if quote:
-        return f"leaves a {quote} quote open"
-    if depth:
-        return "leaves a parenthesis open"
-    if not _OPERATOR.search(text):
-        return "compares nothing (no -eq, -ne, -like, -notlike, … operator)"
-    return None
 
 
 @dataclass(frozen=True)
@@ -379,7 +348,7 @@ def read_keys(reader: Reader) -> GroupKeys:
 
 def check_scope_filter(reader: Reader, scope_filter: str) -> str:
     """The filter with its whitespace collapsed, after reporting why it cannot be OPATH."""
-    problem = filter_problem(scope_filter)
+    problem = opath.filter_problem(scope_filter)
     if problem:
         reader.fail(
             _field("scopeFilter"),

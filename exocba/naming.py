@@ -3,8 +3,8 @@ Key Vault secret names and tags, and the stack output the rotation ledger is rea
 
 The components register under these tokens; exoctl (plan, drift, adopt) and the tests
 find the same resources by them, so a token renamed here is renamed everywhere.
-Hash-based names for brought certificates and identities live with the settings
-(components/settings.py).
+Hash-based names of brought certificates and federated credentials live with the
+settings rules (exocba/settings/).
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from exocba import exchange_rest
-from exocba.exchange_objects import normalize_filter
 from exocba.exchange_rest import ExchangeClient, ExchangeError
+from exocba.opath import normalize_filter
 from exoctl.audit import Finding
 
 KIND = "exchangeServicePrincipal"

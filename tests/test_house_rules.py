@@ -45,11 +45,24 @@ def _is_sys_path(node: ast.AST) -> bool:
 
 
 def edits_sys_path(source: str) -> bool:
-    """Any use of `sys.path` other than reading it: an assignment (`=`, `+=`, `del`) or
-    a call that changes the list (insert, append, extend, remove, pop, clear)."""
+    """Any use of `sys.path` other than reading it: an assignment (`=`, `+=`, `del`, to
+    it or a slice of it), a call that changes the list (insert, append, extend, remove,
+    pop, clear), or `from sys import path`, which hides every later edit."""
     changes = {"insert", "append", "extend", "remove", "pop", "clear"}
     for node in ast.walk(ast.parse(source)):
         if _is_sys_path(node) and isinstance(node.ctx, ast.Store | ast.Del):  # type: ignore[attr-defined]
+            return True
+        if (
+            isinstance(node, ast.Subscript)
+            and _is_sys_path(node.value)
+            and isinstance(node.ctx, ast.Store | ast.Del)
+        ):
+            return True
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module == "sys"
+            and any(alias.name == "path" for alias in node.names)
+        ):
             return True
         if (
             isinstance(node, ast.Call)
@@ -86,6 +99,8 @@ def test_the_path_check_catches_each_kind_of_edit() -> None:
         "import sys\nsys.path.append('x')\n",
         "import sys\nsys.path = ['x']\n",
         "import sys\nsys.path += ['x']\n",
+        "import sys\nsys.path[0:0] = ['x']\n",
+        "from sys import path\npath.insert(0, 'x')\n",
     ):
         assert edits_sys_path(source), source
     assert not edits_sys_path("import sys\nprint(sys.path[0], 'x' in sys.path)\n")

@@ -22,6 +22,8 @@ def check_config(plan: Adoption, project_dir: Path) -> None:
     namespace = {k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith("exo-cba:")}
     provider = {k: v for k, v in raw.items() if k.startswith("azuread:")}
     try:
+        # No `installed`: adopt writes no keyVault keys, and whether pulumi-azure is
+        # importable is the program's question when it runs (components/settings.py).
         load_settings(namespace, base_dir=project_dir, provider=provider)
     except ConfigProblems as error:
         raise ExoctlError(f"adopt wrote config the program refuses: {error}", 1) from None

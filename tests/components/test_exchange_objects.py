@@ -1,7 +1,7 @@
 """The role-group provider's create, read, delete and diff, called directly against the
 Exchange stand-in (over HTTPS, with the deployer's azure-identity sign-in): what it makes,
 what it adopts and leaves in place, and the drift a read shows. Updates are in
-test_exchange_updates.py, retries and waits in test_exchange_retries.py."""
+test_exchange_updates.py, retries and waits in test_exchange_failures.py."""
 
 from __future__ import annotations
 
@@ -197,3 +197,49 @@ def test_the_serialized_provider_carries_no_state_and_is_stable() -> None:
         restored = dill.loads(base64.b64decode(serialized))
         assert type(restored) is type(provider) and vars(restored) == {}
         assert len(base64.b64decode(serialized)) < 200
+
+
+def test_a_group_that_exists_after_all_is_adopted_never_claimed(online) -> None:
+    made("scope")
+    # Exchange makes the group, then the answer is lost: the retry meets "already exists".
+    online.lost_answers["New-RoleGroup"] = [500]
+    provider = providers.RoleGroupProvider()
+    created = provider.create(group())
+    assert len(online.cmdlets("New-RoleGroup")) == 2
+    # Whose it is cannot be known, so it is the existing-object path's: compared, adopted.
+    assert created.outs["madeByStack"] is False
+    provider.delete(created.id, created.outs)
+    assert GROUP.casefold() in online.groups
+    assert "Remove-RoleGroup" not in online.writes()
+
+
+def test_a_scope_a_lagging_read_missed_is_compared_before_it_is_adopted(
+    online, monkeypatch
+) -> None:
+    online.scopes[SCOPE.casefold()] = Scope(SCOPE, "Department -eq 'Everyone'")
+    served = online._Get_ManagementScope
+    lagged: list[dict] = []  # the first read lags behind the scope a person made
+
+    def lagging(p: dict) -> list:
+        if not lagged:
+            lagged.append(p)
+            return []
+        return served(p)
+
+    monkeypatch.setattr(online, "_Get_ManagementScope", lagging)
+    with pytest.raises(RuntimeError, match="exists with the filter"):
+        providers.ManagementScopeProvider().create(scope())
+    assert lagged, "the lagging read was never asked"
+    assert online.scopes[SCOPE.casefold()].filter == "Department -eq 'Everyone'"
+
+
+def test_an_unexpected_failure_reaches_pulumi_named_by_its_type(online, monkeypatch) -> None:
+    from exocba import exchange_objects
+
+    def broken(*_args: object) -> None:
+        raise KeyError("recipientFilter")
+
+    monkeypatch.setattr(exchange_objects, "create", broken)
+    with pytest.raises(providers.ExchangeFailure) as caught:
+        providers.ManagementScopeProvider().create(scope())
+    assert str(caught.value) == "KeyError: 'recipientFilter'"

@@ -8,7 +8,7 @@ import pytest
 
 from components.settings import ConfigError
 from components.settings import load_settings as load_any_settings
-from exocba import exchange_rbac
+from exocba import opath
 from tests.conftest import TENANT_CONFIG
 
 CHINA = {"azuread:environment": "china"}
@@ -188,7 +188,7 @@ def test_implausible_filters_are_refused(text: str, fragment: str) -> None:
     ],
 )
 def test_plausible_filters_pass(text: str) -> None:
-    assert exchange_rbac.filter_problem(text) is None
+    assert opath.filter_problem(text) is None
 
 
 def test_organization_management_needs_its_allowance() -> None:
