@@ -286,6 +286,11 @@ class Cmdlets:
 
     def _New_ManagementRoleAssignment(self, p: dict) -> list:
         group = self._group(str(p["SecurityGroup"])).name
+        # This stand-in's choice, not a recorded answer: the name `<Role>-<Group>` that
+        # New-ManagementRoleAssignment derives when none is given is taken, so a second
+        # one is refused as already existing. Real Exchange may instead allow several
+        # assignments of one role to one group (under other names); the provider's read
+        # then reports the extra one and the next update removes it.
         if any(a.role == str(p["Role"]) and a.group == group for a in self.assignments):
             raise CmdletError(
                 "Microsoft.Exchange.Data.Directory.ADObjectAlreadyExistsException",
