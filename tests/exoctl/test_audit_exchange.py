@@ -3,89 +3,24 @@ read from the Exchange RBAC stand-in beside the Graph one."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from exocba import signin
-from exoctl import cli
 from exoctl.errors import EXIT_DRIFT, EXIT_OK
-from tests.fakes.audit import (
-    OUTPUTS,
-    SP,
-    Credential,
-    clean_directory,
-    project,
-    use_outputs,
-)
-from tests.fakes.exchange import (
-    Assignment,
-    OneSignIn,
-    RoleGroup,
-    Scope,
-    ServicePrincipal,
-    attach,
-)
-from tests.fakes.graph import FakeGraph
+from tests.fakes.audit import SP, project
+from tests.fakes.audit_exchange import DECLARED, FILTER, GROUP, SCOPE, audit, hold_the_app
+from tests.fakes.exchange import Assignment, attach
 
 __all__ = ["project"]  # the fixture, used by name
-GROUP = "exo-cba mail recipients"
-SCOPE = f"{GROUP} write scope"
-FILTER = "Department -eq 'Sales'"
-DECLARED = {
-    **OUTPUTS,
-    "servicePrincipalObjectId": SP,
-    "roles": [],
-    "exchangeRoleGroups": {
-        "groups": [GROUP],
-        "existing": [],
-        "custom": {
-            "name": GROUP,
-            "roles": ["Mail Recipients"],
-            "writeScope": SCOPE,
-            "scopeFilter": FILTER,
-        },
-        "directoryRolesDropped": True,
-    },
-}
 
 
 @pytest.fixture
 def online(cloud, monkeypatch, tmp_path):
-    exchange = attach(cloud, monkeypatch, tmp_path)
-    exchange.principals[SP] = ServicePrincipal(OUTPUTS["appId"], SP, "automation", "sp-identity")
-    exchange.groups[GROUP.casefold()] = RoleGroup(GROUP, members=[SP])
-    # Exchange answers the filter in its own form, "(Department -eq 'Sales')".
-    exchange.scopes[SCOPE.casefold()] = Scope(SCOPE, FILTER)
-    exchange.assignments.append(Assignment("Mail Recipients", GROUP, SCOPE))
-    return exchange
+    return hold_the_app(attach(cloud, monkeypatch, tmp_path))
 
 
 def run_audit(capsys, monkeypatch, project, cloud, outputs) -> tuple[int, dict]:
-    use_outputs(monkeypatch, outputs)
-    directory = clean_directory()
-    directory.role_assignments = []  # the role groups authorize the app, no directory role
-    sign_in = OneSignIn(cloud.exchange, cloud.exchange_resource, Credential())
-    monkeypatch.setattr(signin, "make_credential", lambda: sign_in)
-    with FakeGraph(directory, project) as graph:
-        bundle = project / "both-ca.pem"
-        bundle.write_text(graph.ca_bundle.read_text() + cloud.ca_bundle.read_text())
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
-        code = cli.main(
-            [
-                "--project-dir",
-                str(project),
-                "audit",
-                "--stack",
-                "contoso",
-                "--graph-url",
-                graph.base_url,
-                "--exchange-url",
-                cloud.base_url,
-                "--json",
-            ]
-        )
-    return code, json.loads(capsys.readouterr().out)
+    run = audit(capsys, monkeypatch, project, cloud, outputs)
+    return run.code, run.report
 
 
 def exchange_findings(report: dict) -> list[tuple[str, str, str]]:
