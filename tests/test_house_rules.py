@@ -1,5 +1,6 @@
 """The house rules issue 19 ends on, kept true: no source file over 450 lines, no
-`sys.path` edit outside tests, a README of at most 300 lines. Each checker is first shown
+`sys.path` edit outside tests, a README of at most 300 lines, no test module importing
+another. Each checker is first shown
 to catch a file that breaks its rule, then run over the tracked tree."""
 
 from __future__ import annotations
@@ -119,3 +120,35 @@ def test_no_sys_path_edit_outside_tests() -> None:
 def test_the_readme_is_a_front_door_of_at_most_300_lines() -> None:
     readme = PROJECT_ROOT / "README.md"
     assert too_long([readme], MAX_README_LINES) == {}
+
+
+def imports_a_test_module(source: str) -> bool:
+    """An import of another test module (`tests.x.test_y`, `test_y`): shared helpers
+    belong in tests/fakes or a conftest, where a change to one test cannot break another."""
+    for node in ast.walk(ast.parse(source)):
+        names = (
+            [alias.name for alias in node.names]
+            if isinstance(node, ast.Import)
+            else [node.module]
+            if isinstance(node, ast.ImportFrom) and node.module
+            else []
+        )
+        if any(name.rsplit(".", 1)[-1].startswith("test_") for name in names):
+            return True
+    return False
+
+
+def test_the_test_import_check_catches_one() -> None:
+    assert imports_a_test_module("from tests.exoctl.test_plan import project_copy\n")
+    assert imports_a_test_module("import tests.exoctl.test_plan\n")
+    assert not imports_a_test_module("from tests.fakes.project import project_copy\n")
+
+
+def test_no_test_module_imports_another() -> None:
+    files = [f for f in tracked(".py") if not outside_tests(f)]
+    assert len(files) > 50
+    assert [
+        str(f.relative_to(PROJECT_ROOT))
+        for f in files
+        if imports_a_test_module(f.read_text(encoding="utf-8"))
+    ] == []
