@@ -22,6 +22,7 @@ from tests.fakes.audit import (
     SP,
     THUMBPRINT,
     Credential,
+    adopting_project,
     b64_thumbprint,
     categories,
     clean_directory,
@@ -30,6 +31,7 @@ from tests.fakes.audit import (
     run_audit_json,
     stack_cli,
     use_outputs,
+    with_hand_made_key,
 )
 
 __all__ = ["project", "stack_cli"]  # the fixtures, used by name
@@ -157,20 +159,9 @@ def test_owners_and_adoptions_are_read_by_the_programs_rules(capsys, monkeypatch
     upper-case owner id and a colon-separated thumbprint match what Graph reports."""
     hand_made = "3C5D7E9F1A2B3C4D5E6F708192A3B4C5D6E7F809"
     colons = ":".join(hand_made[i : i + 2] for i in range(0, 40, 2)).lower()
-    project = tmp_path / "spelt"
-    project.mkdir()
-    shutil.copy(PROJECT_ROOT / "Pulumi.yaml", project / "Pulumi.yaml")
-    (project / "Pulumi.contoso.yaml").write_text(
-        f"config:\n  azuread:tenantId: {TENANT_ID}\n  exo-cba:owners:\n    - {OWNER.upper()}\n"
-        f"  exo-cba:adoptedCertificates:\n    - '{colons}'\n"
-    )
+    project = adopting_project(tmp_path, "spelt", OWNER.upper(), f"'{colons}'")
     use_outputs(monkeypatch, OUTPUTS)
-    directory = clean_directory()
-    directory.applications[APP_ID]["keyCredentials"].append(
-        g.key_credential(
-            b64_thumbprint(hand_made), "exo-handmade", endDateTime="2027-01-10T08:00:00Z"
-        )
-    )
+    directory = with_hand_made_key(clean_directory(), hand_made)
     code, report = run_audit_json(capsys, monkeypatch, project, directory)
     assert (code, report["status"]) == (EXIT_OK, "clean")
     assert [f["category"] for f in report["findings"]] == ["adopted_certificate"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import shutil
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -12,18 +11,20 @@ from cryptography.hazmat.primitives import serialization
 from exocba.certs import certificate_thumbprint
 from exoctl.audit import thumbprint_of
 from exoctl.errors import EXIT_DRIFT, EXIT_OK
-from tests.conftest import PROJECT_ROOT, TENANT_ID, rsa_key, self_signed_pem
+from tests.conftest import TENANT_ID, rsa_key, self_signed_pem
 from tests.fakes import graph as g
 from tests.fakes.audit import (
     APP_ID,
     OUTPUTS,
     OWNER,
+    adopting_project,
     b64_thumbprint,
     clean_directory,
     project,
     run_audit_json,
     stack_cli,
     use_outputs,
+    with_hand_made_key,
 )
 
 __all__ = ["project", "stack_cli"]  # the fixtures, used by name
@@ -86,20 +87,9 @@ def test_a_certificate_adoption_found_is_a_low_severity_leftover(
     capsys, monkeypatch, tmp_path
 ) -> None:
     hand_made = "3C5D7E9F1A2B3C4D5E6F708192A3B4C5D6E7F809"
-    project = tmp_path / "adopted"
-    project.mkdir()
-    shutil.copy(PROJECT_ROOT / "Pulumi.yaml", project / "Pulumi.yaml")
-    (project / "Pulumi.contoso.yaml").write_text(
-        f"config:\n  azuread:tenantId: {TENANT_ID}\n  exo-cba:owners:\n    - {OWNER}\n"
-        f"  exo-cba:adoptedCertificates:\n    - {hand_made.lower()}\n"
-    )
+    project = adopting_project(tmp_path, "adopted", OWNER, hand_made.lower())
     use_outputs(monkeypatch, OUTPUTS)
-    directory = clean_directory()
-    directory.applications[APP_ID]["keyCredentials"].append(
-        g.key_credential(
-            b64_thumbprint(hand_made), "exo-handmade", endDateTime="2027-01-10T08:00:00Z"
-        )
-    )
+    directory = with_hand_made_key(clean_directory(), hand_made)
     code, report = run_audit_json(capsys, monkeypatch, project, directory)
     assert (code, report["status"]) == (EXIT_OK, "clean")
     (finding,) = report["findings"]

@@ -44,6 +44,29 @@ def manage_as_app(kind: str = "Role") -> dict:
     return {"resourceAppId": EXCHANGE, "resourceAccess": [{"id": MANAGE_AS_APP, "type": kind}]}
 
 
+def adopting_project(tmp_path: Path, name: str, owner: str, adopted: str) -> Path:
+    """A project whose stack file declares `owner` and adopts one hand-made certificate,
+    written as a person might (`adopted` is quoted as given)."""
+    project = tmp_path / name
+    project.mkdir()
+    shutil.copy(PROJECT_ROOT / "Pulumi.yaml", project / "Pulumi.yaml")
+    (project / "Pulumi.contoso.yaml").write_text(
+        f"config:\n  azuread:tenantId: {TENANT_ID}\n  exo-cba:owners:\n    - {owner}\n"
+        f"  exo-cba:adoptedCertificates:\n    - {adopted}\n"
+    )
+    return project
+
+
+def with_hand_made_key(directory: Directory, thumbprint: str) -> Directory:
+    """The app as the portal left it: one more certificate, uploaded by hand."""
+    directory.applications[APP_ID]["keyCredentials"].append(
+        g.key_credential(
+            b64_thumbprint(thumbprint), "exo-handmade", endDateTime="2027-01-10T08:00:00Z"
+        )
+    )
+    return directory
+
+
 def clean_directory() -> Directory:
     return Directory(
         applications={
